@@ -356,7 +356,9 @@ public final class Tensor {
     /** This tensor converted to float32 (a copy, unless it already is). Integer tensors give plain numbers. */
     public Tensor toFloat() {
         if (storage.dtype == DType.FLOAT32) return this;
-        return make(toFloatArray(), shape);
+        Tensor f = make(toFloatArray(), shape.clone());
+        f.nonDifferentiableOp = nonDifferentiableOp;
+        return f;
     }
 
     /** Converts to another dtype, truncating towards zero and wrapping like a Java cast. */
@@ -441,6 +443,13 @@ public final class Tensor {
         if (any) {
             out.requiresGrad = true;
             out.gradFn = new Node(op, inputs, backward, saved == null ? new Tensor[0] : saved);
+        } else {
+            for (Tensor t : inputs) {
+                if (t != null && t.nonDifferentiableOp != null) {
+                    out.nonDifferentiableOp = t.nonDifferentiableOp;
+                    break;
+                }
+            }
         }
         return out;
     }
@@ -1638,7 +1647,12 @@ public final class Tensor {
     }
 
     private static String formatFloat(float v) {
-        if (v == Math.rint(v) && Math.abs(v) < 1e7) return String.format(Locale.ROOT, "%.1f", v);
-        return String.format(Locale.ROOT, "%.4g", v);
+        if (!Float.isFinite(v)) return Float.toString(v);
+        float a = Math.abs(v);
+        if (a != 0f && (a < 1e-4f || a >= 1e7f)) return String.format(Locale.ROOT, "%.4e", v);
+        String s = String.format(Locale.ROOT, "%.4f", v);
+        int end = s.length();
+        while (s.charAt(end - 1) == '0' && s.charAt(end - 2) != '.') end--;
+        return s.substring(0, end);
     }
 }
