@@ -565,6 +565,15 @@ public final class Tensor {
 
     // ------------------------------------------------------------------ in-place
 
+    /**
+     * Records that the elements were changed by writing to {@link #floatData()} directly (a fused
+     * optimizer update), so autograd can detect stale saved tensors.
+     */
+    public void markModifiedInPlace() {
+        checkInPlace("markModifiedInPlace");
+        storage.bumpVersion();
+    }
+
     /** Sets every element to {@code value}. Returns this. */
     public Tensor fill(float value) {
         checkInPlace("fill");
