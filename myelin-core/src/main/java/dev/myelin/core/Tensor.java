@@ -722,7 +722,7 @@ public final class Tensor {
 
     /** Strides that give the target shape as a view, or null when a copy is needed (numpy's attempt_nocopy_reshape). */
     private int[] reshapeStrides(int[] target) {
-        if (isContiguous()) return Shape.contiguousStrides(target);
+        if (isContiguous() || numel() == 0) return Shape.contiguousStrides(target);
         // Group old and new dims into chunks of equal element count; each old chunk must be contiguous within itself.
         int[] old = shape, os = strides;
         int[] ns = new int[target.length];
@@ -857,6 +857,7 @@ public final class Tensor {
                 nst[i] = 0;
             } else {
                 int d = shape[i - lead];
+                if (target[i] < -1) throw new IllegalArgumentException("expand: negative size " + target[i] + " in " + Arrays.toString(target));
                 int t = target[i] == -1 ? d : target[i];
                 if (d == t) {
                     ns[i] = d;
@@ -1382,7 +1383,7 @@ public final class Tensor {
 
     private Tensor extremeReduce(String name, Reduce kind, int[] axes, boolean keepDims) {
         Tensor x = this, y = reduceRaw(name, kind, axes, keepDims);
-        return record(y, name, new Tensor[]{x}, new Tensor[]{x}, g -> {
+        return record(y, name, new Tensor[]{x}, new Tensor[]{x, y}, g -> {
             Tensor ye = x.expandReducedGrad(y, axes, keepDims);
             Tensor mask = binary(name, BinaryOp.EQ, x, ye);
             Tensor count = mask.sum(axes, true);
@@ -1546,6 +1547,7 @@ public final class Tensor {
             throw new IllegalArgumentException("matmul: both operands need at least one dimension, got "
                     + Shape.format(shape) + " and " + Shape.format(other.shape));
         }
+        if (shape.length == 1 && other.shape.length == 1) return unsqueeze(0).matmul(other.unsqueeze(1)).reshape();
         if (shape.length == 1) return unsqueeze(0).matmul(other).squeeze(-2);
         if (other.shape.length == 1) return matmul(other.unsqueeze(1)).squeeze(-1);
         int m = shape[shape.length - 2], k = shape[shape.length - 1];
@@ -1572,8 +1574,7 @@ public final class Tensor {
         if (c.length == 0) return make(c, outShape);
         Backend be = backend();
         Tensor ma = a.matrixLayout(m, k), mb = b.matrixLayout(k, n);
-        boolean ta = ma.strides[ma.shape.length - 2] == 1 && !(ma.strides[ma.shape.length - 1] == 1);
-        boolean tb = mb.strides[mb.shape.length - 2] == 1 && !(mb.strides[mb.shape.length - 1] == 1);
+        boolean ta = !ma.isRowMajorMatrix(), tb = !mb.isRowMajorMatrix();
         int lda = ld(ma, ta, m, k), ldb = ld(mb, tb, k, n);
         float[] ad = (float[]) ma.storage.array, bd = (float[]) mb.storage.array;
         // A batch of rows against one shared matrix (a Dense layer on (batch, time, features)): one big product.
@@ -1609,17 +1610,29 @@ public final class Tensor {
 
     /** This tensor if its last two axes form a row-major or column-major matrix, else a contiguous copy. */
     private Tensor matrixLayout(int rows, int cols) {
-        int sr = strides[shape.length - 2], sc = strides[shape.length - 1];
-        boolean rowMajor = (sc == 1 || cols == 1) && (sr >= cols || rows == 1);
-        boolean colMajor = (sr == 1 || rows == 1) && (sc >= rows || cols == 1);
-        if (rowMajor || colMajor) return this;
+        if (isRowMajorMatrix() || isColumnMajorMatrix()) return this;
         return contiguousCopy();
     }
 
+    /** Last two axes: unit stride along columns, rows at least a row apart. */
+    private boolean isRowMajorMatrix() {
+        int rows = shape[shape.length - 2], cols = shape[shape.length - 1];
+        int sr = strides[shape.length - 2], sc = strides[shape.length - 1];
+        return (sc == 1 || cols == 1) && (sr >= cols || rows == 1);
+    }
+
+    /** Last two axes: unit stride along rows, columns at least a column apart (a transposed view). */
+    private boolean isColumnMajorMatrix() {
+        int rows = shape[shape.length - 2], cols = shape[shape.length - 1];
+        int sr = strides[shape.length - 2], sc = strides[shape.length - 1];
+        return (sr == 1 || rows == 1) && (sc >= rows || cols == 1);
+    }
+
+    /** Leading dimension for the kernel: the row stride of a row-major matrix, the column stride of a transposed one. */
     private static int ld(Tensor t, boolean transposed, int rows, int cols) {
         int sr = t.strides[t.shape.length - 2], sc = t.strides[t.shape.length - 1];
-        if (transposed) return rows == 1 && cols == 1 ? 1 : Math.max(sc, rows);
-        return Math.max(sr, cols);
+        if (transposed) return cols == 1 ? Math.max(rows, 1) : Math.max(sc, Math.max(rows, 1));
+        return rows == 1 ? Math.max(cols, 1) : Math.max(sr, Math.max(cols, 1));
     }
 
     // ------------------------------------------------------------------ printing

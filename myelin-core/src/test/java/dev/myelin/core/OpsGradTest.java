@@ -197,6 +197,8 @@ class OpsGradTest {
         check(x -> x[0].matmul(x[1]), param(2, 4), param(4));
         check(x -> x[0].transpose(1, 2).matmul(x[1]), param(2, 4, 3), param(2, 4, 1));
         check(x -> x[0].matmul(x[1]), param(1, 1), param(1, 1));
+        check(x -> x[0].matmul(x[1]), param(5), param(5));
+        check(x -> x[0].slice(1, 0, 9, 2).matmul(x[1]), param(1, 9), param(5, 3));
     }
 
     @Test
@@ -211,6 +213,17 @@ class OpsGradTest {
         assertArrayEquals(viaLoop.toFloatArray(), batch.matmul(w).toFloatArray());
         assertArrayEquals(new int[]{2, 3, 2}, batch.matmul(w).shape());
         assertEquals(0, Tensor.zeros(0, 3).matmul(Tensor.zeros(3, 2)).numel());
+        // strided single rows and vectors (views the kernel must see as transposed)
+        Tensor v = Tensor.arange(14).slice(0, 0, 14, 2); // 0, 2, ..., 12
+        assertArrayEquals(new float[]{42, 42}, v.matmul(Tensor.ones(7, 2)).toFloatArray());
+        assertEquals(42f, Tensor.arange(14).reshape(1, 14).slice(1, 0, 14, 2).matmul(Tensor.ones(7, 1)).item());
+        assertArrayEquals(new float[]{0, 2, 4, 6, 8, 10, 12}, Tensor.ones(3, 1).matmul(Tensor.arange(14).reshape(1, 14).slice(1, 0, 14, 2)).select(0, 2).toFloatArray());
+        assertArrayEquals(new float[]{42, 140}, Tensor.arange(28).reshape(2, 1, 14).slice(2, 0, 14, 2).matmul(Tensor.ones(7, 1)).reshape(2).toFloatArray());
+        // vector . vector is a scalar
+        Tensor dot = Tensor.of(new float[]{1, 2}).matmul(Tensor.of(new float[]{3, 4}));
+        assertArrayEquals(new int[0], dot.shape());
+        assertEquals(11f, dot.item());
+        assertEquals(0, Tensor.zeros(3, 0).t().reshape(3, 0).numel());
     }
 
     @Test
