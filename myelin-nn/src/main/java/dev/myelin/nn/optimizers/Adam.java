@@ -6,11 +6,16 @@ import dev.myelin.nn.Parameter;
 import java.util.Map;
 
 /**
- * Adam (Kingma and Ba), in Keras's form: m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
- * w -= lr * sqrt(1-b2^t)/(1-b1^t) * m / (sqrt(v) + eps).
+ * Adam (Kingma and Ba), in Keras's form: {@code m += (g - m)(1 - b1); v += (g^2 - v)(1 - b2);
+ * w -= lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps)}. With {@code amsgrad}, the
+ * denominator uses {@code vhat = max(vhat, v)} instead of {@code v} (Reddi et al.).
+ * Defaults as Keras: lr 0.001, b1 0.9, b2 0.999, eps 1e-7.
+ *
+ * <pre>{@code model.compile(new Adam(1e-3f), new SparseCategoricalCrossentropy());}</pre>
  */
-public final class Adam extends Optimizer {
+public class Adam extends Optimizer {
     private final float beta1, beta2, epsilon;
+    private final boolean amsgrad;
 
     public Adam() {
         this(0.001f);
@@ -21,10 +26,31 @@ public final class Adam extends Optimizer {
     }
 
     public Adam(float learningRate, float beta1, float beta2, float epsilon) {
+        this(learningRate, beta1, beta2, epsilon, false);
+    }
+
+    public Adam(float learningRate, float beta1, float beta2, float epsilon, boolean amsgrad) {
         super(learningRate);
-        this.beta1 = beta1;
-        this.beta2 = beta2;
-        this.epsilon = epsilon;
+        this.beta1 = requireRange(name() + " beta_1", beta1, 0f, 1f, false);
+        this.beta2 = requireRange(name() + " beta_2", beta2, 0f, 1f, false);
+        this.epsilon = requirePositive(name() + " epsilon", epsilon);
+        this.amsgrad = amsgrad;
+    }
+
+    public float beta1() {
+        return beta1;
+    }
+
+    public float beta2() {
+        return beta2;
+    }
+
+    public float epsilon() {
+        return epsilon;
+    }
+
+    public boolean amsgrad() {
+        return amsgrad;
     }
 
     @Override
@@ -34,21 +60,34 @@ public final class Adam extends Optimizer {
 
     @Override
     protected void update(Parameter p, Tensor g, float lr, long t) {
-        float[] m = slot(p, "m").floatData(), v = slot(p, "v").floatData();
-        float[] gd = g.contiguous().floatData();
-        int go = g.contiguous().offset();
-        Tensor w = p.value();
-        float[] wd = w.floatData();
-        int wo = w.offset();
-        double alpha = lr * Math.sqrt(1 - Math.pow(beta2, t)) / (1 - Math.pow(beta1, t));
-        float a = (float) alpha, b1 = beta1, b2 = beta2, eps = epsilon;
-        for (int i = 0; i < m.length; i++) {
-            float gi = gd[go + i];
-            float mi = b1 * m[i] + (1 - b1) * gi;
-            float vi = b2 * v[i] + (1 - b2) * gi * gi;
-            m[i] = mi;
-            v[i] = vi;
-            wd[wo + i] -= a * mi / ((float) Math.sqrt(vi) + eps);
+        Tensor w = p.value(), gc = g.contiguous(), m = slot(p, "momentum"), v = slot(p, "velocity");
+        float[] wd = w.floatData(), gd = gc.floatData(), md = m.floatData(), vd = v.floatData();
+        int wo = w.offset(), go = gc.offset(), mo = m.offset(), vo = v.offset(), n = w.numel();
+        float a = (float) (lr * Math.sqrt(1 - Math.pow(beta2, t)) / (1 - Math.pow(beta1, t)));
+        float c1 = 1 - beta1, c2 = 1 - beta2, eps = epsilon;
+        if (!amsgrad) {
+            for (int i = 0; i < n; i++) {
+                float gi = gd[go + i];
+                float mi = md[mo + i] + (gi - md[mo + i]) * c1;
+                float vi = vd[vo + i] + (gi * gi - vd[vo + i]) * c2;
+                md[mo + i] = mi;
+                vd[vo + i] = vi;
+                wd[wo + i] -= mi * a / ((float) Math.sqrt(vi) + eps);
+            }
+        } else {
+            Tensor vh = slot(p, "velocity_hat");
+            float[] hd = vh.floatData();
+            int ho = vh.offset();
+            for (int i = 0; i < n; i++) {
+                float gi = gd[go + i];
+                float mi = md[mo + i] + (gi - md[mo + i]) * c1;
+                float vi = vd[vo + i] + (gi * gi - vd[vo + i]) * c2;
+                float hi = Math.max(hd[ho + i], vi);
+                md[mo + i] = mi;
+                vd[vo + i] = vi;
+                hd[ho + i] = hi;
+                wd[wo + i] -= mi * a / ((float) Math.sqrt(hi) + eps);
+            }
         }
         w.markModifiedInPlace();
     }
@@ -56,9 +95,10 @@ public final class Adam extends Optimizer {
     @Override
     public Map<String, Object> config() {
         Map<String, Object> m = super.config();
-        m.put("beta_1", (double) beta1);
-        m.put("beta_2", (double) beta2);
-        m.put("epsilon", (double) epsilon);
+        m.put("beta_1", num(beta1));
+        m.put("beta_2", num(beta2));
+        m.put("epsilon", num(epsilon));
+        m.put("amsgrad", amsgrad);
         return m;
     }
 }

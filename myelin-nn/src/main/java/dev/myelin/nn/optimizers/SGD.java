@@ -7,11 +7,18 @@ import java.util.Map;
 
 /**
  * Stochastic gradient descent with optional momentum and Nesterov momentum, as Keras:
- * v = momentum * v - lr * g; w += v (Nesterov: w += momentum * v - lr * g).
+ * without momentum {@code w -= lr * g}; with it {@code v = momentum * v - lr * g; w += v}
+ * (Nesterov: {@code w += momentum * v - lr * g}). Keras's default rate is 0.01.
+ *
+ * <pre>{@code model.compile(new SGD(0.01f, 0.9f, true), new MeanSquaredError());}</pre>
  */
 public final class SGD extends Optimizer {
     private final float momentum;
     private final boolean nesterov;
+
+    public SGD() {
+        this(0.01f);
+    }
 
     public SGD(float learningRate) {
         this(learningRate, 0f, false);
@@ -19,9 +26,16 @@ public final class SGD extends Optimizer {
 
     public SGD(float learningRate, float momentum, boolean nesterov) {
         super(learningRate);
-        if (momentum < 0 || momentum >= 1) throw new IllegalArgumentException("SGD momentum must be in [0, 1), got " + momentum);
-        this.momentum = momentum;
+        this.momentum = requireRange("SGD momentum", momentum, 0f, 1f, true);
         this.nesterov = nesterov;
+    }
+
+    public float momentum() {
+        return momentum;
+    }
+
+    public boolean nesterov() {
+        return nesterov;
     }
 
     @Override
@@ -31,24 +45,30 @@ public final class SGD extends Optimizer {
 
     @Override
     protected void update(Parameter p, Tensor g, float lr, long t) {
-        Tensor w = p.value();
+        Tensor w = p.value(), gc = g.contiguous();
+        float[] wd = w.floatData(), gd = gc.floatData();
+        int wo = w.offset(), go = gc.offset(), n = w.numel();
         if (momentum == 0f) {
-            w.addScaledInPlace(-lr, g);
-            return;
-        }
-        Tensor v = slot(p, "momentum");
-        v.mulInPlace(momentum).addScaledInPlace(-lr, g);
-        if (nesterov) {
-            w.addScaledInPlace(momentum, v).addScaledInPlace(-lr, g);
+            for (int i = 0; i < n; i++) wd[wo + i] -= gd[go + i] * lr;
         } else {
-            w.addScaledInPlace(1f, v);
+            Tensor v = slot(p, "momentum");
+            float[] vd = v.floatData();
+            int vo = v.offset();
+            float mu = momentum;
+            for (int i = 0; i < n; i++) {
+                float gi = gd[go + i];
+                float vi = vd[vo + i] * mu - gi * lr;
+                vd[vo + i] = vi;
+                wd[wo + i] += nesterov ? vi * mu - gi * lr : vi;
+            }
         }
+        w.markModifiedInPlace();
     }
 
     @Override
     public Map<String, Object> config() {
         Map<String, Object> m = super.config();
-        m.put("momentum", (double) momentum);
+        m.put("momentum", num(momentum));
         m.put("nesterov", nesterov);
         return m;
     }

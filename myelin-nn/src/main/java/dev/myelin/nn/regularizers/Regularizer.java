@@ -8,11 +8,18 @@ import java.util.Map;
 
 /**
  * A penalty added to the loss for a weight or an activation: {@code l1 * sum|w| + l2 * sum w^2},
- * as Keras's {@code L1}, {@code L2} and {@code L1L2}.
+ * as Keras's {@code L1}, {@code L2} and {@code L1L2} (no 1/2 on the squares; Keras's default
+ * factor for {@code L1} and {@code L2} is 0.01).
  *
  * <pre>{@code new Dense(64).kernelRegularizer(Regularizer.l2(1e-4f))}</pre>
  */
 public record Regularizer(float l1, float l2) {
+
+    public Regularizer {
+        if (!(l1 >= 0) || !(l2 >= 0) || Float.isInfinite(l1) || Float.isInfinite(l2)) {
+            throw new IllegalArgumentException("regularizer factors must be finite numbers >= 0, got l1=" + l1 + ", l2=" + l2);
+        }
+    }
 
     public static Regularizer l1(float factor) {
         return new Regularizer(factor, 0f);
