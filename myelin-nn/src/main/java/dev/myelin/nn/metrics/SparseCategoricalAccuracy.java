@@ -2,52 +2,40 @@ package dev.myelin.nn.metrics;
 
 import dev.myelin.core.Tensor;
 
-/** Fraction of samples whose integer label equals the arg-max of the prediction. */
-public final class SparseCategoricalAccuracy extends Metric {
-    private final String name;
-    private double correct, total;
-
+/**
+ * Keras's {@code SparseCategoricalAccuracy}: the weighted fraction of samples whose integer label
+ * equals the arg-max of the prediction (first index at ties). Predictions (batch, classes) take
+ * labels (batch,) or (batch, 1); (batch, time, classes) take (batch, time) and score each sample
+ * by the mean over its time steps.
+ *
+ * <p>Unlike Keras, whose default name is "sparse_categorical_accuracy", the no-argument
+ * constructor names it "accuracy", the key it gets in Keras logs when compiled as "accuracy".
+ *
+ * <pre>{@code model.compile(new Adam(), new SparseCategoricalCrossentropy(), new SparseCategoricalAccuracy());}</pre>
+ */
+public final class SparseCategoricalAccuracy extends WeightedMean {
     public SparseCategoricalAccuracy() {
         this("accuracy");
     }
 
     public SparseCategoricalAccuracy(String name) {
-        this.name = name;
+        super(name);
     }
 
     @Override
     public void update(Tensor yTrue, Tensor yPred, Tensor sampleWeight) {
-        long[] pred = yPred.argmax(-1, false).toLongArray();
-        float[] labels = yTrue.toFloatArray();
-        float[] w = sampleWeight == null ? null : sampleWeight.toFloatArray();
-        if (labels.length != pred.length) {
-            throw new IllegalArgumentException(name + ": " + labels.length + " labels for " + pred.length + " predictions");
-        }
-        for (int i = 0; i < pred.length; i++) {
-            double wi = w == null ? 1 : w[i];
-            if (pred[i] == (long) labels[i]) correct += wi;
-            total += wi;
-        }
-    }
-
-    @Override
-    public double result() {
-        return total == 0 ? 0 : correct / total;
-    }
-
-    @Override
-    public void reset() {
-        correct = 0;
-        total = 0;
-    }
-
-    @Override
-    public String name() {
-        return name;
+        int batch = MetricSupport.batch(name(), yPred);
+        int[] ids = MetricSupport.classIds(name(), yTrue, yPred, "CategoricalAccuracy");
+        int classes = yPred.size(-1);
+        float[] p = yPred.toFloatArray();
+        double[] w = MetricSupport.weights(name(), sampleWeight, batch);
+        double[] hit = new double[ids.length];
+        for (int r = 0; r < ids.length; r++) hit[r] = MetricSupport.argmax(p, r * classes, classes) == ids[r] ? 1 : 0;
+        addRows(hit, batch, w);
     }
 
     @Override
     public Metric copy() {
-        return new SparseCategoricalAccuracy(name);
+        return new SparseCategoricalAccuracy(name());
     }
 }
