@@ -8,6 +8,8 @@ import dev.myelin.nn.callbacks.Callback;
 import dev.myelin.nn.callbacks.History;
 import dev.myelin.nn.callbacks.ProgressLogger;
 import dev.myelin.nn.losses.Loss;
+import dev.myelin.nn.losses.Losses;
+import dev.myelin.nn.metrics.Metrics;
 import dev.myelin.nn.metrics.Mean;
 import dev.myelin.nn.metrics.Metric;
 import dev.myelin.nn.optimizers.Optimizer;
@@ -112,6 +114,27 @@ public abstract class Model extends Layer {
     /** Sets the optimizer, one loss (applied to every output) and metrics (on the first output). Returns this. */
     public Model compile(Optimizer opt, Loss loss, Metric... ms) {
         return compile(opt, List.of(loss), List.of(ms));
+    }
+
+    /**
+     * Keras-style names: {@code compile(new Adam(), "sparse_categorical_crossentropy", "accuracy")};
+     * "accuracy" picks the variant that fits the loss.
+     */
+    public Model compile(Optimizer opt, String loss, String... metricNames) {
+        return compile(opt, Losses.get(loss), List.of(metricNames));
+    }
+
+    /** A loss object with metrics by name. Returns this. */
+    public Model compile(Optimizer opt, Loss loss, String metricName, String... moreMetricNames) {
+        List<String> names = new ArrayList<>(List.of(metricName));
+        names.addAll(List.of(moreMetricNames));
+        return compile(opt, loss, names);
+    }
+
+    private Model compile(Optimizer opt, Loss loss, List<String> metricNames) {
+        List<Metric> ms = new ArrayList<>();
+        for (String m : metricNames) ms.add(Metrics.get(m, loss));
+        return compile(opt, List.of(loss), ms);
     }
 
     /** Sets the optimizer, one loss per output (or one for all), and metrics on the first output. Returns this. */

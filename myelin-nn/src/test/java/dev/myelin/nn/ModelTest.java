@@ -45,7 +45,7 @@ class ModelTest {
     void sequentialMlpLearnsBlobs() {
         Tensor[] train = blobs(600, 1), test = blobs(300, 2);
         Sequential model = mlp();
-        model.compile(new Adam(0.01f), new SparseCategoricalCrossentropy(), new SparseCategoricalAccuracy());
+        model.compile(new Adam(0.01f), "sparse_categorical_crossentropy", "accuracy");
         History h = model.fit(train[0], train[1], new FitOptions().epochs(15).batchSize(32).validationSplit(0.2f).verbose(0));
         assertEquals(15, h.get("loss").size());
         assertTrue(h.get("loss").get(14) < h.get("loss").get(0), h.toString());
