@@ -68,14 +68,9 @@ public abstract class Layer {
 
     /** A default name from the class: "Conv2D" gives "conv2d", "BatchNormalization" gives "batch_normalization". */
     public String defaultName() {
-        String s = className();
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (Character.isUpperCase(c) && i > 0 && Character.isLowerCase(s.charAt(i - 1))) b.append('_');
-            b.append(Character.toLowerCase(c));
-        }
-        return b.toString();
+        // Keras's to_snake_case
+        String s = className().replaceAll("(.)([A-Z][a-z]+)", "$1_$2").replaceAll("([a-z])([A-Z])", "$1_$2");
+        return s.toLowerCase(java.util.Locale.ROOT);
     }
 
     public boolean trainable() {

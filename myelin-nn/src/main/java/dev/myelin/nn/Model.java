@@ -395,20 +395,30 @@ public abstract class Model extends Layer {
 
     /** The layer table, as Keras prints it: name (type), output shape, parameter count; then totals. */
     public String summary() {
-        StringBuilder b = new StringBuilder();
-        String line = "_".repeat(78) + "\n";
-        b.append("Model: \"").append(name() == null ? defaultName() : name()).append("\"\n").append(line);
-        b.append(String.format(" %-34s%-28s%-14s%n", "Layer (type)", "Output Shape", "Param #"));
-        b.append("=".repeat(78)).append('\n');
         List<String[]> rows = summaryRows();
+        int w0 = "Layer (type)".length(), w1 = "Output Shape".length(), w2 = "Param #".length();
+        for (String[] r : rows) {
+            w0 = Math.max(w0, r[0].length());
+            w1 = Math.max(w1, r[1].length());
+            w2 = Math.max(w2, r[2].length());
+        }
+        w0 += 3;
+        w1 += 3;
+        int width = 1 + w0 + w1 + w2 + 2;
+        String fmt = " %-" + w0 + "s%-" + w1 + "s%" + w2 + "s%n";
+        StringBuilder b = new StringBuilder();
+        String line = "_".repeat(width) + "\n";
+        b.append("Model: \"").append(name() == null ? defaultName() : name()).append("\"\n").append(line);
+        b.append(String.format(fmt, "Layer (type)", "Output Shape", "Param #"));
+        b.append("=".repeat(width)).append('\n');
         for (int i = 0; i < rows.size(); i++) {
             String[] r = rows.get(i);
-            b.append(String.format(" %-34s%-28s%-14s%n", r[0], r[1], r[2]));
+            b.append(String.format(fmt, r[0], r[1], r[2]));
             if (i < rows.size() - 1) b.append('\n');
         }
         long total = countParams(), trainableCount = 0;
         for (Parameter p : trainableWeights()) trainableCount += p.numel();
-        b.append("=".repeat(78)).append('\n');
+        b.append("=".repeat(width)).append('\n');
         b.append(String.format("Total params: %,d%n", total));
         b.append(String.format("Trainable params: %,d%n", trainableCount));
         b.append(String.format("Non-trainable params: %,d%n", total - trainableCount));
@@ -428,7 +438,7 @@ public abstract class Model extends Layer {
     }
 
     protected static String[] row(Layer l, List<int[]> outShapes) {
-        return new String[]{l.name() + " (" + l.className() + ")", shapesText(outShapes), Long.toString(l.countParams())};
+        return new String[]{l.name() + " (" + l.className() + ")", shapesText(outShapes), String.format("%,d", l.countParams())};
     }
 
     @Override

@@ -78,7 +78,7 @@ class ModelTest {
         assertTrue(s.contains("dense (Dense)"), s);
         assertTrue(s.contains("dense_2 (Dense)"), s);
         assertTrue(s.contains("(None, 256)"), s);
-        assertTrue(s.contains("200960"), s);
+        assertTrue(s.contains("200,960"), s);
         assertTrue(s.contains("Total params: 269,322"), s);
         assertTrue(s.contains("Non-trainable params: 0"), s);
     }
