@@ -140,9 +140,22 @@ public final class VectorBackend implements Backend {
             FloatVector acc = FloatVector.zero(S);
             int bound = S.loopBound(n);
             for (; i < bound; i += L) acc = acc.add(FloatVector.fromArray(S, x, off + i));
-            s = acc.reduceLanes(VectorOperators.ADD);
+            s = sumLanes(acc);
         }
         for (; i < n; i++) s += x[off + i];
+        return s;
+    }
+
+    /**
+     * Adds the lanes in a fixed order. {@code reduceLanes(ADD)} may associate differently in the
+     * interpreter and in C2-compiled code, which would make results change in the last bit once the
+     * JIT warms up; training must be bit-for-bit repeatable.
+     */
+    private static float sumLanes(FloatVector acc) {
+        float[] lanes = new float[L];
+        acc.intoArray(lanes, 0);
+        float s = 0f;
+        for (float v : lanes) s += v;
         return s;
     }
 
@@ -184,7 +197,7 @@ public final class VectorBackend implements Backend {
             for (; i < bound; i += L) {
                 acc = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), acc);
             }
-            s = acc.reduceLanes(VectorOperators.ADD);
+            s = sumLanes(acc);
         }
         for (; i < n; i++) s += a[aOff + i] * b[bOff + i];
         return s;

@@ -14,6 +14,10 @@ import dev.myelin.nn.metrics.Mean;
 import dev.myelin.nn.metrics.Metric;
 import dev.myelin.nn.optimizers.Optimizer;
 
+import dev.myelin.nn.io.ModelFile;
+
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -40,6 +44,7 @@ public abstract class Model extends Layer {
     private List<Loss> losses = List.of();
     private List<Metric> metrics = List.of();
     private boolean stopTraining;
+    private int epochsTrained;
     private long modelSeed = 42;
     private Rng trainRng = new Rng(42);
 
@@ -269,6 +274,7 @@ public abstract class Model extends Layer {
             }
             logs.put("learning_rate", (double) optimizer.currentLearningRate());
             for (Callback c : cbs) c.onEpochEnd(epoch, logs);
+            epochsTrained = epoch + 1;
         }
         for (Callback c : cbs) c.onTrainEnd(logs);
         return history;
@@ -389,6 +395,23 @@ public abstract class Model extends Layer {
             result.add(Tensor.wrap(all, s));
         }
         return result;
+    }
+
+    // ------------------------------------------------------------------ files
+
+    /** Saves the architecture, weights and metadata to one file, atomically (see {@link ModelFile}). */
+    public void save(Path path) throws IOException {
+        ModelFile.save(this, path);
+    }
+
+    /** Loads a model saved by {@link #save}; compile it again before training. */
+    public static Model load(Path path) throws IOException {
+        return ModelFile.load(path);
+    }
+
+    /** Epochs completed by {@code fit} on this model (counting resumed runs from their initial epoch). */
+    public int epochsTrained() {
+        return epochsTrained;
     }
 
     // ------------------------------------------------------------------ summary

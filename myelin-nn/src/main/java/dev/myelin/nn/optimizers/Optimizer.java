@@ -135,6 +135,20 @@ public abstract class Optimizer {
         return slots;
     }
 
+    /** Sets a weight's state tensor (restoring a checkpoint); shapes must match the weight. */
+    public void restoreSlot(Parameter p, String key, Tensor value) {
+        if (!dev.myelin.core.Shape.equal(value.shape(), p.shape())) {
+            throw new IllegalArgumentException("optimizer slot '" + key + "' of weight '" + p.path() + "' must have shape "
+                    + dev.myelin.core.Shape.format(p.shape()) + ", got " + dev.myelin.core.Shape.format(value.shape()));
+        }
+        slot(p, key).copyFrom(value.toFloat());
+    }
+
+    /** Whether a learning-rate schedule (object or function) drives the rate. */
+    public boolean hasSchedule() {
+        return schedule != null;
+    }
+
     /** Number of steps taken so far. */
     public long iterations() {
         return iterations;
