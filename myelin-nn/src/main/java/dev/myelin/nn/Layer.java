@@ -265,7 +265,7 @@ public abstract class Layer {
             ensureBuilt(shapes);
         }
         for (int i = 0; i < inputs.size(); i++) checkInput(i, inputs.get(i).shape());
-        List<Tensor> out = inputs.size() == 1 ? List.of(call(inputs.get(0), ctx)) : call(inputs, ctx);
+        List<Tensor> out = call(inputs, ctx);
         if (activityRegularizer != null && ctx.training()) {
             for (Tensor y : out) ctx.addLoss(activityRegularizer.penalty(y).div(y.size(0)));
         }
