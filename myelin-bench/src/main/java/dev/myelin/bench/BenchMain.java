@@ -20,7 +20,7 @@ public final class BenchMain {
     static final Map<String, Suite> SUITES = new TreeMap<>();
 
     static {
-        for (Suite s : List.of(new GemmSuite())) SUITES.put(s.name(), s);
+        for (Suite s : List.of(new GemmSuite(), new TrainSuite(), new InferSuite())) SUITES.put(s.name(), s);
     }
 
     public static void main(String[] args) throws Exception {
@@ -60,7 +60,7 @@ public final class BenchMain {
         sb.append("(ratio above 1: Myelin is better).\n\nsuites:\n");
         for (Suite s : SUITES.values()) sb.append(String.format("  %-10s %s%n", s.name(), s.about()));
         sb.append("\nenvironment: MYELIN_TARGET (build folder, default 'target'), BENCH_JVM_OPTS (extra JVM flags),\n");
-        sb.append("OPENBLAS_CORETYPE (set to SkylakeX on AVX-512 machines unless already set).");
+        sb.append("OPENBLAS_CORETYPE (set to SkylakeX on AVX-512 machines; BENCH_KEEP_OPENBLAS_CORETYPE=1 keeps a preset value).");
         return sb.toString();
     }
 }
