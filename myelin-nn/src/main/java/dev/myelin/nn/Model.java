@@ -245,39 +245,57 @@ public abstract class Model extends Layer {
         History history = new History();
         List<Callback> cbs = new ArrayList<>();
         cbs.add(history);
-        if (o.verbose > 0) cbs.add(new ProgressLogger(o.epochs, train.batchesPerEpoch()));
+        if (o.verbose > 0) cbs.add(new ProgressLogger(o.epochs, train.batchesPerEpoch(), System.out, o.verbose == 1 && ProgressLogger.terminalAttached()));
         cbs.addAll(o.callbacks);
         for (Callback c : cbs) c.setModel(this);
         stopTraining = false;
         for (Callback c : cbs) c.onTrainBegin();
         Map<String, Double> logs = new LinkedHashMap<>();
-        for (int epoch = o.initialEpoch; epoch < o.epochs && !stopTraining; epoch++) {
-            for (Callback c : cbs) c.onEpochBegin(epoch);
-            Mean lossMean = new Mean("loss");
-            List<Metric> ms = freshMetrics();
-            int b = 0;
-            for (Iterator<Batch> it = train.epoch(epoch); it.hasNext() && !stopTraining; b++) {
-                Batch batch = it.next();
-                for (Callback c : cbs) c.onBatchBegin(b);
-                Map<String, Double> stepLogs = trainStep(batch, ms);
-                lossMean.add(stepLogs.get("loss"), batch.size());
-                Map<String, Double> batchLogs = new LinkedHashMap<>(stepLogs);
-                for (Metric m : ms) batchLogs.put(m.name(), m.result());
-                for (Callback c : cbs) c.onBatchEnd(b, batchLogs);
+        try {
+            for (int epoch = o.initialEpoch; epoch < o.epochs && !stopTraining; epoch++) {
+                for (Callback c : cbs) c.onEpochBegin(epoch);
+                Mean lossMean = new Mean("loss");
+                List<Metric> ms = freshMetrics();
+                Iterator<Batch> it = train.epoch(epoch);
+                try {
+                    for (int b = 0; it.hasNext() && !stopTraining; b++) {
+                        Batch batch = it.next();
+                        for (Callback c : cbs) c.onBatchBegin(b);
+                        Map<String, Double> stepLogs = trainStep(batch, ms);
+                        lossMean.add(stepLogs.get("loss"), batch.size());
+                        Map<String, Double> batchLogs = new LinkedHashMap<>(stepLogs);
+                        for (Metric m : ms) batchLogs.put(m.name(), m.result());
+                        for (Callback c : cbs) c.onBatchEnd(b, batchLogs);
+                    }
+                } finally {
+                    closeIfCloseable(it);
+                }
+                logs = new LinkedHashMap<>();
+                logs.put("loss", lossMean.result());
+                for (Metric m : ms) logs.put(m.name(), m.result());
+                if (validation != null) {
+                    Map<String, Double> v = evaluate(validation);
+                    for (var e : v.entrySet()) logs.put("val_" + e.getKey(), e.getValue());
+                }
+                logs.put("learning_rate", (double) optimizer.currentLearningRate());
+                for (Callback c : cbs) c.onEpochEnd(epoch, logs);
+                epochsTrained = epoch + 1;
             }
-            logs = new LinkedHashMap<>();
-            logs.put("loss", lossMean.result());
-            for (Metric m : ms) logs.put(m.name(), m.result());
-            if (validation != null) {
-                Map<String, Double> v = evaluate(validation);
-                for (var e : v.entrySet()) logs.put("val_" + e.getKey(), e.getValue());
-            }
-            logs.put("learning_rate", (double) optimizer.currentLearningRate());
-            for (Callback c : cbs) c.onEpochEnd(epoch, logs);
-            epochsTrained = epoch + 1;
+        } finally {
+            for (Callback c : cbs) c.onTrainEnd(logs);
         }
-        for (Callback c : cbs) c.onTrainEnd(logs);
         return history;
+    }
+
+    /** Ends an abandoned epoch's iterator at once (a prefetching source's background thread). */
+    private static void closeIfCloseable(Iterator<Batch> it) {
+        if (it instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("closing the batch iterator failed: " + e.getMessage(), e);
+            }
+        }
     }
 
     private List<Metric> freshMetrics() {
@@ -337,11 +355,16 @@ public abstract class Model extends Layer {
         Mean lossMean = new Mean("loss");
         List<Metric> ms = freshMetrics();
         try (var ignored = GradMode.noGrad()) {
-            for (Iterator<Batch> it = data.epoch(0); it.hasNext(); ) {
-                Batch batch = it.next();
-                List<Tensor> preds = applyAll(batch.x(), Context.inference());
-                lossMean.add(totalLoss(batch, preds).item(), batch.size());
-                for (Metric m : ms) m.update(batch.y().get(0), preds.get(0), batch.sampleWeight());
+            Iterator<Batch> it = data.epoch(0);
+            try {
+                while (it.hasNext()) {
+                    Batch batch = it.next();
+                    List<Tensor> preds = applyAll(batch.x(), Context.inference());
+                    lossMean.add(totalLoss(batch, preds).item(), batch.size());
+                    for (Metric m : ms) m.update(batch.y().get(0), preds.get(0), batch.sampleWeight());
+                }
+            } finally {
+                closeIfCloseable(it);
             }
         }
         Map<String, Double> out = new LinkedHashMap<>();
