@@ -1,5 +1,12 @@
 package dev.myelin.core;
 
+import dev.myelin.backend.Parallel;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
 import java.util.Arrays;
 
 /**
@@ -152,37 +159,61 @@ public final class Pool {
         return Tensor.fromOp(op, y, yShape, new Tensor[]{x}, null, gy -> new Tensor[]{Tensor.make(avgBackward(g, Conv.dense(op, gy)), xShape)});
     }
 
+    private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> IS = VectorSpecies.of(int.class, FS.vectorShape());
+    private static final int L = FS.length();
+
     /** y = the window maxima; arg[i] = the flat input index that gave y[i] (the first at ties; NaN wins). */
     static float[] maxForward(Window g, float[] x, int[] arg) {
         float[] y = new float[g.n * g.oh * g.ow * g.c];
-        int c = g.c, o = 0;
-        for (int n = 0; n < g.n; n++) {
-            for (int i = 0; i < g.oh; i++) {
+        int c = g.c, vc = c - c % L;
+        // Channels in vector chunks (they are contiguous in NHWC), image rows in parallel.
+        Parallel.forRange(g.n * g.oh, Math.max(1, 4096 / Math.max(1, g.ow * c)), (from, to) -> {
+            IntVector iota = IntVector.zero(IS).addIndex(1);
+            for (int row = from; row < to; row++) {
+                int n = row / g.oh, i = row % g.oh;
                 int h0 = i * g.sh - g.pt, hLo = Math.max(0, h0), hHi = Math.min(g.h, h0 + g.ph);
+                int o = row * g.ow * c;
                 for (int j = 0; j < g.ow; j++, o += c) {
                     int w0 = j * g.sw - g.pl, wLo = Math.max(0, w0), wHi = Math.min(g.w, w0 + g.pw);
-                    boolean first = true;
-                    for (int ih = hLo; ih < hHi; ih++) {
-                        for (int iw = wLo; iw < wHi; iw++) {
-                            int s = ((n * g.h + ih) * g.w + iw) * c;
-                            if (first) {
-                                System.arraycopy(x, s, y, o, c);
-                                for (int k = 0; k < c; k++) arg[o + k] = s + k;
-                                first = false;
-                                continue;
+                    int first = ((n * g.h + hLo) * g.w + wLo) * c;
+                    for (int k = 0; k < vc; k += L) {
+                        FloatVector best = FloatVector.fromArray(FS, x, first + k);
+                        IntVector bestAt = iota.add(first + k);
+                        for (int ih = hLo; ih < hHi; ih++) {
+                            for (int iw = wLo; iw < wHi; iw++) {
+                                int s = ((n * g.h + ih) * g.w + iw) * c + k;
+                                if (s == first + k) continue;
+                                FloatVector v = FloatVector.fromArray(FS, x, s);
+                                // v wins when larger, or when it is NaN and the best so far is not
+                                VectorMask<Float> win = v.compare(VectorOperators.GT, best)
+                                        .or(v.test(VectorOperators.IS_NAN).andNot(best.test(VectorOperators.IS_NAN)));
+                                best = best.blend(v, win);
+                                bestAt = bestAt.blend(iota.add(s), win.cast(IS));
                             }
-                            for (int k = 0; k < c; k++) {
-                                float v = x[s + k], best = y[o + k];
+                        }
+                        best.intoArray(y, o + k);
+                        bestAt.intoArray(arg, o + k);
+                    }
+                    for (int k = vc; k < c; k++) {
+                        float best = x[first + k];
+                        int at = first + k;
+                        for (int ih = hLo; ih < hHi; ih++) {
+                            for (int iw = wLo; iw < wHi; iw++) {
+                                int s = ((n * g.h + ih) * g.w + iw) * c + k;
+                                float v = x[s];
                                 if (v > best || (v != v && best == best)) {
-                                    y[o + k] = v;
-                                    arg[o + k] = s + k;
+                                    best = v;
+                                    at = s;
                                 }
                             }
                         }
+                        y[o + k] = best;
+                        arg[o + k] = at;
                     }
                 }
             }
-        }
+        });
         return y;
     }
 

@@ -1164,7 +1164,7 @@ public final class Tensor {
     public Tensor relu() {
         Tensor x = this;
         return record(unary("relu", UnaryOp.RELU, 0), "relu", new Tensor[]{x}, new Tensor[]{x},
-                g -> new Tensor[]{chain(g, x, x, (xi, yi) -> xi > 0f ? 1f : 0f)});
+                g -> new Tensor[]{binary("relu", BinaryOp.MUL, g, x.unary("relu", UnaryOp.STEP, 0))}); // g * (x > 0)
     }
 
     /** x if x > 0, else alpha * x. */
