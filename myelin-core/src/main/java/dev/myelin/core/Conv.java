@@ -2,6 +2,7 @@ package dev.myelin.core;
 
 import dev.myelin.backend.Backend;
 import dev.myelin.backend.Backends;
+import dev.myelin.backend.Parallel;
 import dev.myelin.backend.BinaryOp;
 
 import java.util.Arrays;
@@ -297,6 +298,15 @@ public final class Conv {
             return groups > 1 && cg == 1;
         }
 
+        /**
+         * A patch of at most 32 values (a first layer: 3x3 over 1 or 3 channels): im2col would
+         * feed the GEMM a skinny K that cannot keep it busy, so direct loops over the output
+         * channels do the work (see smallPatchForward).
+         */
+        boolean smallPatch() {
+            return groups == 1 && patch() <= 32 && !pointwise();
+        }
+
         /** A 1x1 stride-1 unpadded convolution is a plain product of the (N*H*W, C) input with the kernel. */
         boolean pointwise() {
             return kh == 1 && kw == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0 && oh == h && ow == w;
@@ -363,6 +373,7 @@ public final class Conv {
      */
     static float[] forward(Geom g, float[] x, float[] k, float[] bias) {
         if (g.depthwise()) return depthwiseForward(g, x, k, bias);
+        if (g.smallPatch()) return smallPatchForward(g, x, k, bias);
         float[] y = new float[g.n * g.oh * g.ow * g.cout];
         if (g.n == 0) return y;
         Backend be = Backends.current();
@@ -417,6 +428,7 @@ public final class Conv {
     /** dK (KH*KW*Cg, Cout) = im2col(x)^T dy, per group, accumulated over the batch chunks. */
     static float[] kernelGrad(Geom g, float[] x, float[] dy) {
         if (g.depthwise()) return depthwiseKernelGrad(g, x, dy);
+        if (g.smallPatch()) return smallPatchKernelGrad(g, x, dy);
         float[] dk = new float[g.patch() * g.cout];
         if (g.n == 0) return dk;
         Backend be = Backends.current();
@@ -438,6 +450,93 @@ public final class Conv {
                         n0 == 0 ? 0f : 1f, dk, gr * cog, g.cout);
             }
         }
+        return dk;
+    }
+
+    // Small patches: for each output pixel, gather its window xs (patch values, 0 in the padding),
+    // then y[o, :] = b + sum over q of xs[q] * K[q, :], a broadcast FMA per kernel row on vectors of
+    // output channels; dK[q, :] = sum over pixels of xs[q] * dy[o, :] likewise.
+
+    private static final jdk.incubator.vector.VectorSpecies<Float> FS = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
+
+    /** Gathers the window of output pixel (n, i, j) into xs, in (kh, kw, c) order. */
+    private static void window(Geom g, float[] x, int n, int i, int j, float[] xs) {
+        int p = 0;
+        for (int kh = 0; kh < g.kh; kh++) {
+            int ih = i * g.sh - g.pt + kh * g.dh;
+            for (int kw = 0; kw < g.kw; kw++) {
+                int iw = j * g.sw - g.pl + kw * g.dw;
+                if (ih < 0 || ih >= g.h || iw < 0 || iw >= g.w) {
+                    for (int c = 0; c < g.c; c++) xs[p++] = 0f;
+                } else {
+                    int src = ((n * g.h + ih) * g.w + iw) * g.c;
+                    for (int c = 0; c < g.c; c++) xs[p++] = x[src + c];
+                }
+            }
+        }
+    }
+
+    static float[] smallPatchForward(Geom g, float[] x, float[] k, float[] bias) {
+        int cout = g.cout, patch = g.patch(), l = FS.length(), vc = cout - cout % l;
+        float[] y = new float[g.n * g.oh * g.ow * cout];
+        Parallel.forRange(g.n * g.oh, Math.max(1, 2048 / Math.max(1, g.ow * cout / 16)), (from, to) -> {
+            float[] xs = new float[patch];
+            for (int row = from; row < to; row++) {
+                int n = row / g.oh, i = row % g.oh;
+                for (int j = 0; j < g.ow; j++) {
+                    window(g, x, n, i, j, xs);
+                    int o = (row * g.ow + j) * cout;
+                    for (int v = 0; v < vc; v += l) {
+                        var acc = bias == null ? jdk.incubator.vector.FloatVector.zero(FS) : jdk.incubator.vector.FloatVector.fromArray(FS, bias, v);
+                        for (int q = 0; q < patch; q++) {
+                            acc = jdk.incubator.vector.FloatVector.fromArray(FS, k, q * cout + v).fma(jdk.incubator.vector.FloatVector.broadcast(FS, xs[q]), acc);
+                        }
+                        acc.intoArray(y, o + v);
+                    }
+                    for (int v = vc; v < cout; v++) {
+                        float s = bias == null ? 0f : bias[v];
+                        for (int q = 0; q < patch; q++) s += xs[q] * k[q * cout + v];
+                        y[o + v] = s;
+                    }
+                }
+            }
+        });
+        return y;
+    }
+
+    static float[] smallPatchKernelGrad(Geom g, float[] x, float[] dy) {
+        int cout = g.cout, patch = g.patch(), l = FS.length(), vc = cout - cout % l;
+        int rows = g.n * g.oh, parts = Math.max(1, Math.min(Parallel.threads(), rows));
+        float[][] partial = new float[parts][patch * cout];
+        Parallel.forRange(parts, 1, (pFrom, pTo) -> {
+            float[] xs = new float[patch];
+            for (int part = pFrom; part < pTo; part++) {
+                float[] dk = partial[part];
+                int r0 = (int) ((long) rows * part / parts), r1 = (int) ((long) rows * (part + 1) / parts);
+                for (int row = r0; row < r1; row++) {
+                    int n = row / g.oh, i = row % g.oh;
+                    for (int j = 0; j < g.ow; j++) {
+                        window(g, x, n, i, j, xs);
+                        int o = (row * g.ow + j) * cout;
+                        for (int v = 0; v < vc; v += l) {
+                            var d = jdk.incubator.vector.FloatVector.fromArray(FS, dy, o + v);
+                            for (int q = 0; q < patch; q++) {
+                                if (xs[q] == 0f) continue;
+                                int at = q * cout + v;
+                                d.fma(jdk.incubator.vector.FloatVector.broadcast(FS, xs[q]), jdk.incubator.vector.FloatVector.fromArray(FS, dk, at)).intoArray(dk, at);
+                            }
+                        }
+                        for (int v = vc; v < cout; v++) {
+                            float dv = dy[o + v];
+                            for (int q = 0; q < patch; q++) dk[q * cout + v] += xs[q] * dv;
+                        }
+                    }
+                }
+            }
+        });
+        float[] dk = partial[0];
+        Backend be = Backends.current();
+        for (int part = 1; part < parts; part++) be.axpy(dk.length, 1f, partial[part], 0, dk, 0);
         return dk;
     }
 

@@ -113,6 +113,8 @@ class ConvTest {
             new Case(2, 3, 4, 4, 1, 1, 6, 2, 1, 1, 1, 1, Padding.SAME),          // pointwise, 2 groups
             new Case(2, 5, 6, 3, 1, 1, 2, 1, 2, 2, 1, 1, Padding.VALID),         // 1x1 but strided
             new Case(1, 13, 13, 1, 3, 3, 2, 1, 1, 1, 1, 1, Padding.VALID),       // one input channel
+            new Case(2, 9, 8, 1, 3, 3, 32, 1, 1, 1, 1, 1, Padding.VALID),        // small patch, whole vectors of output channels
+            new Case(2, 7, 6, 3, 3, 3, 19, 1, 2, 1, 1, 2, Padding.SAME),         // small patch, a vector and a tail, strided, dilated
             new Case(1, 2, 3, 2, 5, 5, 2, 1, 1, 1, 1, 1, Padding.SAME),          // kernel larger than the input
             new Case(3, 6, 9, 4, 2, 3, 4, 4, 2, 3, 2, 1, Padding.explicit(0, 3, 2, 2)),
             new Case(2, 5, 7, 2, 2, 3, 3, 1, 1, 3, 1, 1, Padding.explicit(1, 0, 4, 2)), // windows wholly in the padding
