@@ -3,6 +3,7 @@ package dev.myelin.cli;
 import dev.myelin.core.Tensor;
 import dev.myelin.data.Mnist;
 import dev.myelin.nn.Model;
+import dev.myelin.nn.optimizers.schedules.CosineDecay;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -27,7 +28,8 @@ import java.util.concurrent.Callable;
         description = {"Train the Keras MNIST convnet, test it on the 10,000 test images, and save it.",
                 "The model: Conv2D 32 - MaxPooling2D - Conv2D 64 - MaxPooling2D - Flatten - Dropout 0.5 - Dense 10 "
                         + "(the built-in spec mnist-cnn). It trains on the 60,000 training images, the last 6,000 held out "
-                        + "for validation as in the Keras example, with Adam and batches of 128.",
+                        + "for validation as in the Keras example, with batches of 128 and Adam, its learning rate decayed from 0.003 "
+                        + "to 0 along a cosine over the run (the Keras example keeps 0.001 and trains longer).",
                 "Fetches MNIST first when the cache does not have it. The last line is:",
                 "  RESULT quickstart test_accuracy=<accuracy> seconds=<training seconds>"},
         footerHeading = "%nExamples:%n",
@@ -37,7 +39,9 @@ import java.util.concurrent.Callable;
                 "  myelin quickstart --limit 2000 --epochs 1    (a quick try: lower accuracy)"})
 final class QuickstartCommand implements Callable<Integer> {
     /** Epochs by default: the Keras example trains 15; 12 gave 0.9906 test accuracy here (seed 42, 338 s on 2 cores). */
-    static final int DEFAULT_EPOCHS = 12;
+    static final int DEFAULT_EPOCHS = 8;
+    /** Adam's starting rate, decayed along a cosine to 0 at the last step: reaches 99% in 6-8 epochs, where the Keras example's constant 1e-3 takes 12-15. */
+    static final double INITIAL_LEARNING_RATE = 3e-3;
 
     @ParentCommand
     Main main;
@@ -86,6 +90,9 @@ final class QuickstartCommand implements Callable<Integer> {
         Spec spec = Spec.builtIn("mnist-cnn");
         Training.Settings settings = Training.Settings.of(spec, epochs, null, null, seed, null, null);
         Model model = Training.compiled(spec, settings, train);
+        int trainSamples = train.size() - (int) (train.size() * settings.validationSplit());
+        long steps = (long) epochs * ((trainSamples + settings.batchSize() - 1) / settings.batchSize());
+        model.optimizer().schedule(new CosineDecay(INITIAL_LEARNING_RATE, steps));
         Training.Prepared prepared = Training.prepare(spec, settings, model, train);
         out.println("Data: " + train.description);
         out.print(model.summary());
