@@ -15,6 +15,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -96,7 +97,7 @@ final class QuickstartCommand implements Callable<Integer> {
         Training.Prepared prepared = Training.prepare(spec, settings, model, train);
         out.println("Data: " + train.description);
         out.print(model.summary());
-        Training.Result r = Training.fit(settings, model, prepared, out);
+        Training.Result r = Training.fit(settings, model, prepared, out, outputDir.resolve("logs"));
         out.printf(Locale.ROOT, "Trained %d epoch%s in %.1f s: %s%n", epochs, epochs == 1 ? "" : "s", r.seconds(), Training.format(r.logs()));
 
         int[] outShape = model.outputShapes().getFirst();
@@ -108,6 +109,7 @@ final class QuickstartCommand implements Callable<Integer> {
 
         Path modelFile = outputDir.resolve("model.myelin");
         Training.save(r, spec, settings, train, modelFile);
+        List<Path> pngs = Training.plots(r, outputDir.resolve("curves.png"), outputDir.resolve("confusion.png"), xTest, yTest);
         String me = Main.commandName();
         out.println();
         out.println("Saved the model to " + modelFile + ". Use it with:");
@@ -115,6 +117,9 @@ final class QuickstartCommand implements Callable<Integer> {
         out.println("  " + me + " evaluate --model " + modelFile + " --data-dir " + dir);
         out.println("  " + me + " predict --model " + modelFile + " --data-dir " + dir + " --limit 10 --output predictions.csv");
         out.println("or from Java: Model model = Model.load(Path.of(\"" + modelFile + "\"));");
+        out.println("Plots: " + pngs.stream().map(Path::toString).collect(java.util.stream.Collectors.joining(", "))
+                + " (training curves; confusion matrix on the test images)");
+        out.println("TensorBoard logs: " + outputDir.resolve("logs") + " (tensorboard --logdir " + outputDir.resolve("logs") + ")");
         out.println();
         out.printf(Locale.ROOT, "RESULT quickstart test_accuracy=%.4f seconds=%.1f%n", accuracy, r.seconds());
         out.flush();

@@ -1,5 +1,6 @@
 package dev.myelin.cli;
 
+import dev.myelin.core.Tensor;
 import dev.myelin.nn.Model;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -11,6 +12,7 @@ import picocli.CommandLine.ParentCommand;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -86,8 +88,15 @@ final class TrainCommand implements Callable<Integer> {
         out.println("Spec: " + spec.source + (spec.description != null ? " - " + spec.description : ""));
         out.println("Data: " + d.description + ", " + String.format(Locale.ROOT, "%,d", d.size()) + " samples");
         out.print(model.summary());
-        Training.Result r = Training.fit(settings, model, prepared, out);
+        String stem = output.getFileName().toString().replaceFirst("\\.myelin$", "");
+        Path dir = output.toAbsolutePath().getParent();
+        Training.Result r = Training.fit(settings, model, prepared, out, dir.resolve(stem + "-logs"));
         Training.save(r, spec, settings, d, output);
+        int nVal = r.validationSamples(), n = prepared.x().size(0);
+        Tensor xv = nVal > 0 ? prepared.x().slice(0, n - nVal, n) : null, yv = nVal > 0 ? prepared.y().slice(0, n - nVal, n) : null;
+        List<Path> pngs = Training.plots(r, dir.resolve(stem + "-curves.png"), dir.resolve(stem + "-confusion.png"), xv, yv);
+        out.println("Plots: " + pngs.stream().map(Path::toString).collect(java.util.stream.Collectors.joining(", "))
+                + "; TensorBoard logs: " + dir.resolve(stem + "-logs"));
         out.printf(Locale.ROOT, "Trained %d epoch%s in %.1f s%n", model.epochsTrained(), model.epochsTrained() == 1 ? "" : "s", r.seconds());
         out.println("Final metrics: " + Training.format(r.logs()));
         out.println("Saved the model to " + output);

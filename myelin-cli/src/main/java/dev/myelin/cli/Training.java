@@ -42,7 +42,7 @@ final class Training {
     }
 
     /** A trained model, its task, the last epoch's logs and the seconds {@code fit} took. */
-    record Result(Model model, Task task, Map<String, Double> logs, double seconds, int trainSamples, int validationSamples) {}
+    record Result(Model model, Task task, Map<String, Double> logs, double seconds, int trainSamples, int validationSamples, History history) {}
 
     /** The compiled model for {@code data}, before training; prints nothing. */
     static Model compiled(Spec spec, Settings s, DataOptions.Data data) {
@@ -97,6 +97,11 @@ final class Training {
     }
 
     static Result fit(Settings s, Model model, Prepared p, PrintStream out) {
+        return fit(s, model, p, out, null);
+    }
+
+    /** Like {@link #fit(Settings, Model, Prepared, PrintStream)}, also writing TensorBoard event files under {@code tensorBoardDir} when not null. */
+    static Result fit(Settings s, Model model, Prepared p, PrintStream out, Path tensorBoardDir) {
         Tensor x = p.x(), y = p.y();
         int n = x.size(0), nVal = (int) (n * s.validationSplit());
         List<Normalization> adapt = toAdapt(model, "the model");
@@ -113,6 +118,7 @@ final class Training {
             fo.verbose(0).callbacks(new ProgressLogger(s.epochs(), out));   // a caller's stream (tests): a line per epoch on it
         }
         if (s.csvLog() != null) fo.callbacks(new CSVLogger(s.csvLog()));
+        if (tensorBoardDir != null) fo.callbacks(new dev.myelin.nn.callbacks.TensorBoard(tensorBoardDir));
         out.printf(Locale.ROOT, "Training on %,d samples%s, %d epoch%s of batches of %d%n", n - nVal,
                 nVal > 0 ? String.format(Locale.ROOT, " (validating on the last %,d)", nVal) : "",
                 s.epochs(), s.epochs() == 1 ? "" : "s", s.batchSize());
@@ -124,10 +130,33 @@ final class Training {
         for (var e : h.all().entrySet()) {
             if (!e.getKey().equals("learning_rate") && !e.getValue().isEmpty()) logs.put(e.getKey(), e.getValue().getLast());
         }
-        return new Result(model, p.task(), logs, seconds, n - nVal, nVal);
+        return new Result(model, p.task(), logs, seconds, n - nVal, nVal, h);
     }
 
     /** Saves the model with what made it: the spec, the data, the epochs, the last logs and the task. */
+    /**
+     * Writes the loss and metric curves, and for a classifier the confusion matrix on ({@code x},
+     * {@code y}) when given, as PNGs next to each other; returns the files written.
+     */
+    static List<Path> plots(Result r, Path curvesPng, Path confusionPng, Tensor x, Tensor y) throws IOException {
+        List<Path> written = new java.util.ArrayList<>();
+        createParent(curvesPng);
+        dev.myelin.plot.Plots.trainingCurves(r.history(), curvesPng);
+        written.add(curvesPng);
+        int[] outShape = r.model().outputShapes().getFirst();
+        boolean classifier = outShape.length == 1 && outShape[0] > 1 && r.model().losses().getFirst().name().contains("categorical");
+        if (confusionPng != null && x != null && classifier) {
+            int classes = outShape[0];
+            Tensor probs = r.model().predict(x, 256);
+            int[][] counts = dev.myelin.plot.ConfusionMatrix.compute(y, probs, classes);
+            String[] names = new String[classes];
+            for (int i = 0; i < classes; i++) names[i] = Integer.toString(i);
+            dev.myelin.plot.Plots.confusionMatrix(counts, names, confusionPng);
+            written.add(confusionPng);
+        }
+        return written;
+    }
+
     static void save(Result r, Spec spec, Settings s, DataOptions.Data data, Path output) throws IOException {
         createParent(output);
         Map<String, Object> info = new LinkedHashMap<>();
