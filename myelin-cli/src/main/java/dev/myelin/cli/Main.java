@@ -33,7 +33,7 @@ import java.nio.file.NotDirectoryException;
         versionProvider = Main.Version.class,
         description = "Train, evaluate and run Myelin models from the command line.",
         subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, SummaryCommand.class,
-                DatasetsCommand.class, QuickstartCommand.class, ExampleCommand.class, dev.myelin.serve.ServeCommand.class, CommandLine.HelpCommand.class},
+                DatasetsCommand.class, QuickstartCommand.class, dev.myelin.serve.ServeCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {
                 "  myelin quickstart         (the Keras MNIST convnet, to 99% test accuracy)",
