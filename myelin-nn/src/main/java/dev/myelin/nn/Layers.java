@@ -10,7 +10,8 @@ import java.util.function.Function;
 
 /**
  * Turns layers into {"class_name", "config"} maps and back. Built-in layers are found by class
- * name in {@code dev.myelin.nn.layers} (and {@code Sequential}/{@code Functional} here) through
+ * name in {@code dev.myelin.nn.layers} (and {@code Sequential}/{@code Functional} here, and the
+ * quantized layers of {@code dev.myelin.compress} when that module is present) through
  * their static {@code fromConfig(Map)}; register your own layers with {@link #register}.
  */
 public final class Layers {
@@ -62,7 +63,8 @@ public final class Layers {
 
     private static Class<?> find(String className) {
         if (!className.matches("[A-Za-z][A-Za-z0-9]*")) return null;
-        for (String pkg : new String[]{"dev.myelin.nn.layers.", "dev.myelin.nn."}) {
+        // dev.myelin.compress holds the quantized layers; it is found when its jar is on the class path.
+        for (String pkg : new String[]{"dev.myelin.nn.layers.", "dev.myelin.nn.", "dev.myelin.compress."}) {
             try {
                 return Class.forName(pkg + className);
             } catch (ClassNotFoundException ignored) {

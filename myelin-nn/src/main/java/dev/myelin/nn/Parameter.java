@@ -70,7 +70,7 @@ public final class Parameter {
                     + ", cannot assign a tensor of shape " + Shape.format(newValue.shape()));
         }
         try (var ignored = GradMode.noGrad()) {
-            value.copyFrom(newValue.toFloat());
+            value.copyFrom(newValue.dtype() == value.dtype() ? newValue : newValue.toFloat());
         }
     }
 

@@ -334,8 +334,9 @@ public final class ModelFile {
         }
         for (var e : named.entrySet()) {
             Tensor t = tensors.get(e.getKey());
-            if (t.dtype() != DType.FLOAT32) {
-                throw new ModelFileException(file, "weight '" + e.getKey() + "' is stored as " + t.dtype() + "; expected float32 (F32)");
+            DType expected = e.getValue().value().dtype();
+            if (t.dtype() != expected) {
+                throw new ModelFileException(file, "weight '" + e.getKey() + "' is stored as " + t.dtype() + "; expected " + expected);
             }
             if (!Shape.equal(t.shape(), e.getValue().shape())) {
                 throw new ModelFileException(file, "weight '" + e.getKey() + "' has shape " + Shape.format(t.shape()) + " in the file, but "
