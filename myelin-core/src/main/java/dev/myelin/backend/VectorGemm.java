@@ -76,6 +76,11 @@ final class VectorGemm {
             }
             return;
         }
+        if (m == 1) {
+            // One row (batch-1 inference): a vector-matrix product, without padding the row to a tile.
+            rowTimesMatrix(transB, n, k, a, aOff, transA ? lda : 1, b, bOff, ldb, beta, c, cOff);
+            return;
+        }
         long work = (long) m * n * k;
         int t = Parallel.threads();
         if (t > 1 && work >= PARALLEL_WORK && !Parallel.inParallelRegion()) {
@@ -83,6 +88,69 @@ final class VectorGemm {
         } else {
             serial(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
         }
+    }
+
+    /**
+     * c[0, j] = beta * c[0, j] + sum over p of a[p] * B[p, j], with a[p] at aOff + p * aStride.
+     * Without transB, blocks of four vectors of c stay in registers while the rows of B stream by;
+     * with transB each c[0, j] is a dot product with a row of B.
+     */
+    private static void rowTimesMatrix(boolean transB, int n, int k, float[] a, int aOff, int aStride,
+                                       float[] b, int bOff, int ldb, float beta, float[] c, int cOff) {
+        int l = S.length();
+        if (transB) {
+            float[] row = a;
+            int rowOff = aOff;
+            if (aStride != 1) {
+                row = new float[k];
+                for (int p = 0; p < k; p++) row[p] = a[aOff + p * aStride];
+                rowOff = 0;
+            }
+            for (int j = 0; j < n; j++) {
+                float s = VectorBackend.INSTANCE.dot(row, rowOff, b, bOff + j * ldb, k);
+                c[cOff + j] = beta == 0f ? s : s + beta * c[cOff + j];
+            }
+            return;
+        }
+        int j = 0;
+        for (; j + 4 * l <= n; j += 4 * l) {
+            FloatVector c0 = start(beta, c, cOff + j), c1 = start(beta, c, cOff + j + l);
+            FloatVector c2 = start(beta, c, cOff + j + 2 * l), c3 = start(beta, c, cOff + j + 3 * l);
+            for (int p = 0; p < k; p++) {
+                float av = a[aOff + p * aStride];
+                if (av == 0f) continue; // after a relu, about half the inputs (reference BLAS skips zero multipliers too)
+                FloatVector x = FloatVector.broadcast(S, av);
+                int r = bOff + p * ldb + j;
+                c0 = FloatVector.fromArray(S, b, r).fma(x, c0);
+                c1 = FloatVector.fromArray(S, b, r + l).fma(x, c1);
+                c2 = FloatVector.fromArray(S, b, r + 2 * l).fma(x, c2);
+                c3 = FloatVector.fromArray(S, b, r + 3 * l).fma(x, c3);
+            }
+            c0.intoArray(c, cOff + j);
+            c1.intoArray(c, cOff + j + l);
+            c2.intoArray(c, cOff + j + 2 * l);
+            c3.intoArray(c, cOff + j + 3 * l);
+        }
+        for (; j + l <= n; j += l) {
+            FloatVector c0 = start(beta, c, cOff + j);
+            for (int p = 0; p < k; p++) {
+                float av = a[aOff + p * aStride];
+                if (av == 0f) continue;
+                c0 = FloatVector.fromArray(S, b, bOff + p * ldb + j).fma(FloatVector.broadcast(S, av), c0);
+            }
+            c0.intoArray(c, cOff + j);
+        }
+        for (; j < n; j++) {
+            float s = 0f;
+            for (int p = 0; p < k; p++) s += a[aOff + p * aStride] * b[bOff + p * ldb + j];
+            c[cOff + j] = beta == 0f ? s : s + beta * c[cOff + j];
+        }
+    }
+
+    private static FloatVector start(float beta, float[] c, int at) {
+        if (beta == 0f) return FloatVector.zero(S);
+        FloatVector v = FloatVector.fromArray(S, c, at);
+        return beta == 1f ? v : v.mul(beta);
     }
 
     /**

@@ -18,6 +18,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 class GemmTest {
     /** (m, n, k): small ones take the unpacked path, the larger ones the packed path. */
     static final int[][] SHAPES = {
+        {1, 256, 784}, {1, 10, 256}, {1, 70, 33}, {1, 95, 17},   // one row: the vector-matrix path
         {1, 1, 1}, {3, 3, 3}, {17, 17, 17}, {33, 33, 33}, {1, 255, 3}, {255, 1, 17}, {7, 33, 1},
         {5, 3, 2}, {64, 64, 64}, {8, 32, 9}, {1023, 17, 33}, {17, 1023, 33},
         {255, 255, 255},   // packed, edges in m and n
@@ -54,6 +55,20 @@ class GemmTest {
         for (int[] s : shapes) {
             for (float beta : BETAS) check(rng, transA, transB, s[0], s[1], s[2], beta);
         }
+    }
+
+    @Test
+    void oneRowWithZerosInTheRow() {
+        // after a relu about half of a batch-1 input is exactly zero, and those rows of B are skipped
+        Parallel.setThreads(1);
+        Rng rng = new Rng(21);
+        int n = 100, k = 50;
+        float[] a = KernelTest.random(rng, k, -1f, 1f), b = KernelTest.random(rng, k * n, -1f, 1f);
+        for (int p = 0; p < k; p += 2) a[p] = 0f;
+        float[] expected = new float[n], actual = new float[n];
+        ReferenceBackend.INSTANCE.gemm(false, false, 1, n, k, a, 0, k, b, 0, n, 0f, expected, 0, n);
+        VectorGemm.gemm(false, false, 1, n, k, a, 0, k, b, 0, n, 0f, actual, 0, n);
+        for (int j = 0; j < n; j++) assertEquals(expected[j], actual[j], 1e-5f, "column " + j);
     }
 
     @Test
