@@ -606,4 +606,27 @@ class OptimizerTest {
         var e = assertThrows(IllegalArgumentException.class, run);
         assertTrue(e.getMessage().contains(part), "expected '" + part + "' in: " + e.getMessage());
     }
+
+    @Test
+    void adamVectorLoopIsBitIdenticalToTheScalarFormula() {
+        // 37 weights: whole vectors plus a scalar tail on every vector width
+        int n = 37;
+        dev.myelin.core.Rng rng = new dev.myelin.core.Rng(3);
+        float[] w = Tensor.uniform(rng, -1f, 1f, n).toFloatArray(), m = new float[n], v = new float[n];
+        Parameter p = param(w);
+        Adam opt = new Adam(0.01f);
+        for (int t = 1; t <= 3; t++) {
+            float[] g = Tensor.uniform(rng, -1f, 1f, n).toFloatArray();
+            p.value().setGrad(Tensor.of(g.clone(), n));
+            opt.step(List.of(p));
+            float a = (float) (0.01f * Math.sqrt(1 - Math.pow(0.999f, t)) / (1 - Math.pow(0.9f, t)));
+            float c1 = 1 - 0.9f, c2 = 1 - 0.999f;
+            for (int i = 0; i < n; i++) {
+                m[i] = m[i] + (g[i] - m[i]) * c1;
+                v[i] = v[i] + (g[i] * g[i] - v[i]) * c2;
+                w[i] -= m[i] * a / ((float) Math.sqrt(v[i]) + 1e-7f);
+            }
+            org.junit.jupiter.api.Assertions.assertArrayEquals(w, p.value().toFloatArray(), "step " + t);
+        }
+    }
 }
