@@ -1,7 +1,5 @@
 package dev.myelin.nn.metrics;
 
-import dev.myelin.core.Tensor;
-
 /**
  * Keras's {@code Precision}: TP / (TP + FP), with a prediction positive when p > threshold and
  * counts weighted by sample weights; 0 before any positive prediction. Labels must be 0 or 1.
@@ -9,11 +7,7 @@ import dev.myelin.core.Tensor;
  *
  * <pre>{@code model.compile(new Adam(), new BinaryCrossentropy(), new Precision(), new Recall());}</pre>
  */
-public final class Precision extends Metric {
-    private final float threshold;
-    private final int classId;
-    private final String name;
-    private final Confusion counts = new Confusion();
+public final class Precision extends ThresholdedRate {
 
     public Precision() {
         this(0.5f);
@@ -25,41 +19,16 @@ public final class Precision extends Metric {
 
     /** {@code classId} -1 counts every class. */
     public Precision(float threshold, int classId, String name) {
-        MetricSupport.requireName(name);
-        Confusion.requireThreshold(name, threshold);
-        if (classId < -1) throw new IllegalArgumentException(name + ": class id must be -1 (all) or a class index, got " + classId);
-        this.threshold = threshold;
-        this.classId = classId;
-        this.name = name;
-    }
-
-    public float threshold() {
-        return threshold;
-    }
-
-    @Override
-    public void update(Tensor yTrue, Tensor yPred, Tensor sampleWeight) {
-        counts.update(name, yTrue, yPred, sampleWeight, threshold, classId);
+        super(threshold, classId, name);
     }
 
     @Override
     public double result() {
-        double d = counts.tp + counts.fp;
-        return d == 0 ? 0 : counts.tp / d;
-    }
-
-    @Override
-    public void reset() {
-        counts.reset();
-    }
-
-    @Override
-    public String name() {
-        return name;
+        return ratio(counts.tp, counts.fp);
     }
 
     @Override
     public Metric copy() {
-        return new Precision(threshold, classId, name);
+        return new Precision(threshold, classId, name());
     }
 }
