@@ -1,6 +1,7 @@
 package dev.myelin.cli;
 
 import dev.myelin.core.Tensor;
+import dev.myelin.nn.io.AtomicFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -15,7 +16,6 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -86,14 +86,12 @@ final class PredictCommand implements Callable<Integer> {
             return 0;
         }
         Training.createParent(output);
-        Path tmp = output.resolveSibling("." + output.getFileName() + ".partial");
-        try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+        try (AtomicFile f = AtomicFile.create(output)) {
+            Writer w = new BufferedWriter(java.nio.channels.Channels.newWriter(f.channel(), StandardCharsets.UTF_8));
             write(w, header, ids, p, n, k, task);
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
+            w.flush();
+            f.commit();
         }
-        Files.move(tmp, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         String columns = header.size() <= 5 ? String.join(", ", header)
                 : String.join(", ", header.subList(0, 3)) + ", ..., " + header.getLast();
         main.out.printf(Locale.ROOT, "Wrote %,d predictions to %s in %.1f s (columns: %s)%n", n, output, seconds, columns);

@@ -19,7 +19,7 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * <pre>{@code try (AtomicFile f = AtomicFile.create(path)) { write(f.channel()); f.commit(); }}</pre>
  */
-final class AtomicFile implements Closeable {
+public final class AtomicFile implements Closeable {
     private final Path target, temp;
     private final FileChannel channel;
     private boolean done;
@@ -30,7 +30,17 @@ final class AtomicFile implements Closeable {
         this.channel = channel;
     }
 
-    static AtomicFile create(Path target) throws IOException {
+    /** Writes {@code bytes} to {@code target} all or nothing. The target's directory must exist. */
+    public static void write(Path target, byte[] bytes) throws IOException {
+        try (AtomicFile f = create(target)) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
+            while (b.hasRemaining()) f.channel().write(b);
+            f.commit();
+        }
+    }
+
+    /** Opens a temporary file beside {@code target}; nothing is visible at the target until {@link #commit}. */
+    public static AtomicFile create(Path target) throws IOException {
         Path abs = target.toAbsolutePath();
         Path dir = abs.getParent();
         if (dir == null || !Files.isDirectory(dir)) {
@@ -47,16 +57,16 @@ final class AtomicFile implements Closeable {
     }
 
     /** The channel over the temporary file; readable too, so writers can patch earlier bytes. */
-    FileChannel channel() {
+    public FileChannel channel() {
         return channel;
     }
 
-    Path target() {
+    public Path target() {
         return target;
     }
 
     /** Flushes the data to disk and renames the temporary file over the target. */
-    void commit() throws IOException {
+    public void commit() throws IOException {
         if (done) throw new IllegalStateException("already committed or closed: " + target);
         channel.force(true);
         channel.close();
