@@ -14,8 +14,9 @@ public record Result(String suite, String caseName, String metric, boolean highe
         return higherIsBetter ? myelin / other : other / myelin;
     }
 
-    /** {@code RESULT gemm n1024_t1 GFLOPS myelin=221.0 openblas=227.4 ratio=0.972} */
+    /** {@code RESULT gemm n1024_t1 GFLOPS myelin=221.0 openblas=227.4 ratio=0.972}; without a peer ({@code otherName} null) {@code myelin=..} only. */
     public String line() {
+        if (otherName == null) return String.format(Locale.ROOT, "RESULT %s %s %s myelin=%.1f", suite, caseName, metric, myelin);
         return String.format(Locale.ROOT, "RESULT %s %s %s myelin=%.1f %s=%.1f ratio=%.3f",
                 suite, caseName, metric, myelin, otherName, other, ratio());
     }

@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.ForkJoinPool;
 import java.util.stream.Stream;
 
 /**
@@ -41,12 +42,18 @@ import java.util.stream.Stream;
  * run against the unbatched one; and {@code served_over_raw}: served samples/s against
  * {@code model.forward} (no grad) timed in the same process on batches of the mean batch size
  * the server formed in that run. With {@code bench.serve.open_loop} (default on), each model is
- * also loaded open-loop (Poisson arrivals) at 80% of its best batched rate, for p99/p50.
+ * also loaded open-loop (a fixed rate; {@code -Dbench.serve.arrivals=poisson} for Poisson arrivals) at 80% of its
+ * best batched rate, for p99/p50.
  *
  * <p>The load generator runs in the same JVM on the same cores as the server, so the numbers are
- * those of client and server together; on a machine shared with other work they are noisy.
+ * those of client and server together; on a machine shared with other work they are noisy. Each
+ * closed-loop case also prints the process CPU time per answered request (server and generator),
+ * steadier than the rates under outside load. The generator is a lean HTTP/1.1 socket client by
+ * default ({@code -Dbench.serve.client=jdk} for java.net.http, see {@link ServeLoad}); raw is the
+ * better of the thread team and one thread (the server runs each model call on one thread).
  * Narrow a run with {@code -Dbench.serve.models=mlp -Dbench.serve.concurrency=1,64
- * -Dbench.serve.warmup_s=1 -Dbench.serve.measure_s=2}.
+ * -Dbench.serve.warmup_s=1 -Dbench.serve.measure_s=2}; {@code -Dbench.serve.unbatched=false} skips the
+ * unbatched cases, {@code -Dbench.serve.early_dispatch=false} makes batches always wait their delay.
  */
 final class ServeSuite implements Suite {
     static final List<String> MODELS = csv(System.getProperty("bench.serve.models", "cnn,mlp"));
@@ -57,10 +64,14 @@ final class ServeSuite implements Suite {
     static final int MAX_BATCH = Integer.getInteger("bench.serve.max_batch", 64);
     static final double QUEUE_DELAY_MS = Double.parseDouble(System.getProperty("bench.serve.delay_ms", "2"));
     static final boolean OPEN_LOOP = Boolean.parseBoolean(System.getProperty("bench.serve.open_loop", "true"));
+    /** The batched models' early_dispatch setting (a batch leaves once every request in flight is queued). */
+    /** Whether to run the unbatched cases too (max_batch_size 1). */
+    static final boolean UNBATCHED = Boolean.parseBoolean(System.getProperty("bench.serve.unbatched", "true"));
+    static final boolean EARLY_DISPATCH = Boolean.parseBoolean(System.getProperty("bench.serve.early_dispatch", "true"));
     /** Distinct request bodies each model's clients cycle through. */
     static final int BODIES = 64;
     /** Raw forward timing: warm-up, then the measured span. */
-    static final long RAW_WARM_NANOS = 1_000_000_000L, RAW_MEASURE_NANOS = 2_000_000_000L;
+    static final long RAW_WARM_NANOS = 500_000_000L, RAW_MEASURE_NANOS = 1_500_000_000L;
     static final double TOLERANCE = 1e-5;
 
     @Override
@@ -152,31 +163,41 @@ final class ServeSuite implements Suite {
         for (int c : CONCURRENCY) {
             // unbatched first, then batched at the same C: a load burst from elsewhere then tends to hit both
             ServeLoad.Stats[] st = new ServeLoad.Stats[2];
-            double[] meanBatch = new double[2];
-            for (int b = 0; b < 2; b++) {
+            double[] meanBatch = {Double.NaN, Double.NaN};
+            for (int b = UNBATCHED ? 0 : 1; b < 2; b++) {
                 boolean batched = b == 1;
                 String name = s.name(batched);
                 DistributionSummary sizes = server.meterRegistry().find("myelin.serve.inference.batch.size").tag("model", name).summary();
-                double[] at = new double[4];
+                double[] at = new double[6];
                 try (ServeLoad load = new ServeLoad(URI.create(server.uri() + "/v2/models/" + name + "/infer"), bodies)) {
                     st[b] = load.closedLoop(c, warm, measure,
-                            () -> { at[0] = sizes.count(); at[1] = sizes.totalAmount(); },
-                            () -> { at[2] = sizes.count(); at[3] = sizes.totalAmount(); });
+                            () -> { at[0] = sizes.count(); at[1] = sizes.totalAmount(); at[4] = cpuNanos(); },
+                            () -> { at[2] = sizes.count(); at[3] = sizes.totalAmount(); at[5] = cpuNanos(); });
                 }
                 meanBatch[b] = at[2] > at[0] ? (at[3] - at[1]) / (at[2] - at[0]) : Double.NaN;
-                System.out.printf(Locale.ROOT, "serve %s_c%d_%s: %s; mean batch %.2f rows (%.0f model calls)%n",
-                        s.key(), c, batched ? "batched" : "unbatched", st[b].describe(), meanBatch[b], at[2] - at[0]);
+                // CPU time of the whole process (server and load generator) per answered request:
+                // steadier than the rates on a machine shared with other work
+                double cpuUs = st[b].ok() > 0 ? (at[5] - at[4]) / 1e3 / st[b].ok() : Double.NaN;
+                System.out.printf(Locale.ROOT, "serve %s_c%d_%s: %s; mean batch %.2f rows (%.0f model calls); process CPU %.0f us per request%n",
+                        s.key(), c, batched ? "batched" : "unbatched", st[b].describe(), meanBatch[b], at[2] - at[0], cpuUs);
                 if (st[b].errors() > 0) System.out.println("serve: WARNING " + st[b].errors() + " requests failed in this case");
+                if (!Double.isNaN(cpuUs)) peerless.add(line(s.key() + "_c" + c + "_" + (batched ? "batched" : "unbatched"), "cpu_us_per_request", cpuUs));
             }
             ServeLoad.Stats u = st[0], bt = st[1];
             bestBatchedRps = Math.max(bestBatchedRps, bt.rps());
             String caseB = s.key() + "_c" + c + "_batched", caseU = s.key() + "_c" + c + "_unbatched";
-            results.add(new Result("serve", caseB, "rps", true, bt.rps(), "unbatched", u.rps()));
-            results.add(new Result("serve", caseB, "p50_ms", false, bt.p50Ms(), "unbatched", u.p50Ms()));
-            results.add(new Result("serve", caseB, "p99_ms", false, bt.p99Ms(), "unbatched", u.p99Ms()));
-            peerless.add(line(caseU, "rps", u.rps()));
-            peerless.add(line(caseU, "p50_ms", u.p50Ms()));
-            peerless.add(line(caseU, "p99_ms", u.p99Ms()));
+            if (u != null) {
+                results.add(new Result("serve", caseB, "rps", true, bt.rps(), "unbatched", u.rps()));
+                results.add(new Result("serve", caseB, "p50_ms", false, bt.p50Ms(), "unbatched", u.p50Ms()));
+                results.add(new Result("serve", caseB, "p99_ms", false, bt.p99Ms(), "unbatched", u.p99Ms()));
+                peerless.add(line(caseU, "rps", u.rps()));
+                peerless.add(line(caseU, "p50_ms", u.p50Ms()));
+                peerless.add(line(caseU, "p99_ms", u.p99Ms()));
+            } else {
+                peerless.add(line(caseB, "rps", bt.rps()));
+                peerless.add(line(caseB, "p50_ms", bt.p50Ms()));
+                peerless.add(line(caseB, "p99_ms", bt.p99Ms()));
+            }
             for (int b = 0; b < 2; b++) {
                 if (Double.isNaN(meanBatch[b])) continue;
                 int rows = (int) Math.max(1, Math.round(meanBatch[b]));
@@ -204,6 +225,15 @@ final class ServeSuite implements Suite {
         }
     }
 
+    /** CPU time used by this process so far (all threads), in nanoseconds; NaN where the JVM does not say. */
+    private static double cpuNanos() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            long t = os.getProcessCpuTime();
+            return t < 0 ? Double.NaN : t;
+        }
+        return Double.NaN;
+    }
+
     /** A RESULT line without a peer, in {@link Result#line()}'s number format. */
     private static String line(String caseName, String metric, double v) {
         return String.format(Locale.ROOT, "RESULT serve %s %s myelin=%.1f", caseName, metric, v);
@@ -216,7 +246,7 @@ final class ServeSuite implements Suite {
         ModelFile.save(s.model(), dir.resolve("1").resolve("model.myelin"));
         // queue room for every client at once, so that 256 clients are never refused with 503
         String config = batched
-                ? "{\"max_batch_size\": " + MAX_BATCH + ", \"max_queue_delay_ms\": " + QUEUE_DELAY_MS + ", \"max_queue_size\": 4096}"
+                ? "{\"max_batch_size\": " + MAX_BATCH + ", \"max_queue_delay_ms\": " + QUEUE_DELAY_MS + ", \"max_queue_size\": 4096, \"early_dispatch\": " + EARLY_DISPATCH + "}"
                 : "{\"max_batch_size\": 1, \"max_queue_delay_ms\": 0, \"max_queue_size\": 4096}";
         Files.writeString(dir.resolve("config.json"), config);
     }
@@ -242,8 +272,24 @@ final class ServeSuite implements Suite {
         }
     }
 
-    /** {@code model.forward} in no-grad mode on a batch of {@code rows}, output copied out as the server does: samples/s. */
+    /**
+     * {@code model.forward} in no-grad mode on a batch of {@code rows}, output copied out as the
+     * server does: samples/s, the better of Myelin's thread team (all cores on one call) and one
+     * thread alone (as the server runs a model call), so the served rate is held against the best.
+     */
     private static double rawSamplesPerSecond(Served s, int rows) {
+        double team = rawSamplesPerSecond(s, rows, false);
+        double one;
+        try (ForkJoinPool single = new ForkJoinPool(1)) {
+            // inside a ForkJoinPool worker Parallel.forRange runs inline: one thread
+            one = single.submit(() -> rawSamplesPerSecond(s, rows, true)).join();
+        }
+        System.out.printf(Locale.ROOT, "serve %s raw forward at batch %d: %.1f samples/s on the thread team, %.1f on one thread%n",
+                s.key(), rows, team, one);
+        return Math.max(team, one);
+    }
+
+    private static double rawSamplesPerSecond(Served s, int rows, boolean oneThread) {
         Tensor x = Tensor.wrap(gaussian(rows * s.sampleSize(), 99L + rows), s.shape(rows));
         Runnable call = () -> {
             try (var ignored = GradMode.noGrad()) {

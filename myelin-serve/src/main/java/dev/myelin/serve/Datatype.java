@@ -2,7 +2,8 @@ package dev.myelin.serve;
 
 /**
  * The tensor element types of the KServe v2 (Open Inference) protocol, by their wire names.
- * Myelin models take FP32 features and INT64 (or INT32) ids; the other names are known so an
+ * Myelin models take FP32 features, INT64 (or INT32) ids, or BYTES texts where the model carries
+ * its tokenizer; the other names are known so an
  * error can say what came, and {@link #supported()} says which ones a tensor may carry here.
  */
 public enum Datatype {
@@ -11,6 +12,8 @@ public enum Datatype {
     FP16(2), FP32(4), FP64(8),
     /** Variable-length strings: no fixed element size. */
     BYTES(-1);
+
+    private static final Datatype[] ALL = values();   // values() copies its array on every call
 
     private final int byteSize;
 
@@ -23,9 +26,12 @@ public enum Datatype {
         return byteSize;
     }
 
-    /** Whether tensors of this type can be sent to or returned by a Myelin model: FP32, INT32, INT64. */
+    /**
+     * Whether tensors of this type can be sent to or returned by a Myelin model: FP32, INT32,
+     * INT64, and BYTES for the text input of a model saved with its text preprocessing.
+     */
     public boolean supported() {
-        return this == FP32 || this == INT32 || this == INT64;
+        return this == FP32 || this == INT32 || this == INT64 || this == BYTES;
     }
 
     /** Whether the values are whole numbers (held as longs here). */
@@ -36,7 +42,7 @@ public enum Datatype {
     /** The type for a wire name ("FP32"); null when the name is not a protocol datatype. */
     public static Datatype parse(String name) {
         if (name == null) return null;
-        for (Datatype d : values()) if (d.name().equals(name)) return d;
+        for (Datatype d : ALL) if (d.name().equals(name)) return d;
         return null;
     }
 }

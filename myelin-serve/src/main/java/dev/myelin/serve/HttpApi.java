@@ -1,5 +1,6 @@
 package dev.myelin.serve;
 
+import dev.myelin.data.text.TextPreprocessing;
 import dev.myelin.nn.io.ModelFile;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
@@ -86,6 +87,9 @@ final class HttpApi extends Handler.Abstract {
             reply = route(request, method, seg, arrived);
         } catch (ServeException e) {
             reply = error(e);
+            // An answer given before the body was read (busy, unknown model, not ready): read the
+            // rest first (bounded), so closing the connection cannot reset it under the answer.
+            if (e.status() != 408 && e.status() != 413) drainUnread(request);
         } catch (MethodNotAllowed e) {
             reply = new Reply(405, JSON, Wire.error(e.getMessage()), Map.of("Allow", e.allow));
         } catch (RuntimeException | Error e) {
@@ -261,12 +265,24 @@ final class HttpApi extends Handler.Abstract {
             for (String field : List.of("inputs", "outputs")) {
                 g.writeArrayFieldStart(field);
                 for (Signature.TensorSpec s : field.equals("inputs") ? sv.signature.inputs() : sv.signature.outputs()) {
+                    TextPreprocessing text = field.equals("inputs") ? sv.text.get(s.name()) : null;
                     g.writeStartObject();
                     g.writeStringField("name", s.name());
-                    g.writeStringField("datatype", s.datatype().name());
+                    // a text input is advertised as what clients send, raw texts; it takes the ids too
+                    g.writeStringField("datatype", text != null ? "BYTES" : s.datatype().name());
                     g.writeArrayFieldStart("shape");
-                    for (int d : s.shape()) g.writeNumber(d);
+                    if (text != null) g.writeNumber(-1);
+                    else for (int d : s.shape()) g.writeNumber(d);
                     g.writeEndArray();
+                    if (text != null) {
+                        g.writeObjectFieldStart("parameters");
+                        g.writeStringField("preprocessing", text.describe());
+                        g.writeStringField("ids_datatype", s.datatype().name());
+                        g.writeArrayFieldStart("ids_shape");
+                        for (int d : s.shape()) g.writeNumber(d);
+                        g.writeEndArray();
+                        g.writeEndObject();
+                    }
                     g.writeEndObject();
                 }
                 g.writeEndArray();
@@ -278,6 +294,8 @@ final class HttpApi extends Handler.Abstract {
             g.writeNumberField("max_queue_size", sv.config.maxQueueSize());
             g.writeNumberField("timeout_ms", sv.config.timeoutMs());
             g.writeNumberField("instance_count", sv.config.instanceCount());
+            g.writeBooleanField("early_dispatch", sv.config.earlyDispatch());
+            g.writeBooleanField("intra_op_parallel", sv.config.intraOpParallel());
             g.writeEndObject();
             g.writeEndObject();
         });
@@ -311,20 +329,20 @@ final class HttpApi extends Handler.Abstract {
                     + " inference requests are in flight (max concurrent requests); retry later", 1);
         }
         try {
-            byte[] body;
-            Wire.Message msg;
             ServedVersion sv;
             try {
-                body = readBody(request);
-                msg = Wire.parse(body, jsonLength(request, body.length), false);
                 sv = repository.acquire(name, version);
             } catch (ServeException e) {
                 if (repository.contains(name)) metrics.unresolvedFailure(name, e.status());
                 throw e;
             }
-            try {
+            // Announced before the body is read: a batch of this version waits for this request
+            // (up to max_queue_delay_ms) only while it is on its way (early dispatch).
+            try (Batcher.Announcement coming = sv.batcher.announce()) {
                 sv.batcher.meters().requests.increment();
-                Reply r = run(sv, msg, body);
+                byte[] body = readBody(request);
+                Wire.Message msg = Wire.parse(body, jsonLength(request, body.length), false);
+                Reply r = run(sv, msg, body, coming);
                 sv.batcher.meters().total.record(System.nanoTime() - arrived, TimeUnit.NANOSECONDS);
                 return r;
             } catch (ServeException e) {
@@ -351,11 +369,11 @@ final class HttpApi extends Handler.Abstract {
     }
 
     /** Checks the request against the signature, queues it, waits for its rows, and encodes the answer. */
-    private Reply run(ServedVersion sv, Wire.Message msg, byte[] body) {
+    private Reply run(ServedVersion sv, Wire.Message msg, byte[] body, Batcher.Announcement coming) {
         List<InferTensor> inputs = bindInputs(sv, msg, body);
         List<Integer> outputs = new ArrayList<>();
         boolean[] binary = outputPlan(sv, msg, outputs);
-        CompletableFuture<List<InferTensor>> future = sv.batcher.submit(inputs);
+        CompletableFuture<List<InferTensor>> future = coming.submitTensors(inputs);
         List<InferTensor> all;
         try {
             all = future.get(sv.config.timeoutMs(), TimeUnit.MILLISECONDS);
@@ -398,15 +416,26 @@ final class HttpApi extends Handler.Abstract {
             Datatype dt = Datatype.parse(r.datatype);
             if (r.datatype == null) throw ServeException.badRequest(what + " has no \"datatype\"; expected " + spec.datatype());
             if (dt == null) throw ServeException.badRequest(what + ": '" + r.datatype + "' is not a protocol datatype; expected " + spec.datatype());
-            if (!spec.accepts(dt)) {
-                throw ServeException.badRequest(what + " must be " + spec.datatype() + (spec.datatype() == Datatype.INT64 ? " (or INT32)" : "") + ", got " + dt);
-            }
-            if (r.shape == null) throw ServeException.badRequest(what + " has no \"shape\"; expected " + Arrays.toString(spec.shape()) + " (-1: any size)");
-            int[] want = spec.shape();
-            boolean fits = r.shape.length == want.length;
-            for (int i = 1; fits && i < want.length; i++) fits = want[i] < 0 || want[i] == r.shape[i];
-            if (!fits) {
-                throw ServeException.badRequest(what + " has shape " + Arrays.toString(r.shape) + "; expected " + Arrays.toString(want) + " (-1: any size)");
+            TextPreprocessing text = sv.text.get(spec.name());
+            if (dt == Datatype.BYTES && text != null) {
+                // raw texts: one per row, tokenized below as the model was trained
+                if (r.shape == null || r.shape.length == 0 || r.shape.length > 2 || (r.shape.length == 2 && r.shape[1] != 1)) {
+                    throw ServeException.badRequest(what + " of BYTES takes one text per row: shape [rows] or [rows, 1], got "
+                            + (r.shape == null ? "no shape" : Arrays.toString(r.shape)));
+                }
+            } else {
+                if (!spec.accepts(dt)) {
+                    throw ServeException.badRequest(what + " must be " + spec.datatype() + (spec.datatype() == Datatype.INT64 ? " (or INT32)" : "")
+                            + (text != null ? " ids, or BYTES texts" : "") + ", got " + dt
+                            + (dt == Datatype.BYTES ? "; this model was not saved with text preprocessing (a tokenizer), so it takes no texts" : ""));
+                }
+                if (r.shape == null) throw ServeException.badRequest(what + " has no \"shape\"; expected " + Arrays.toString(spec.shape()) + " (-1: any size)");
+                int[] want = spec.shape();
+                boolean fits = r.shape.length == want.length;
+                for (int i = 1; fits && i < want.length; i++) fits = want[i] < 0 || want[i] == r.shape[i];
+                if (!fits) {
+                    throw ServeException.badRequest(what + " has shape " + Arrays.toString(r.shape) + "; expected " + Arrays.toString(want) + " (-1: any size)");
+                }
             }
             if (r.shape[0] < 1) throw ServeException.badRequest(what + ": the batch size (first dimension) must be at least 1, got " + r.shape[0]);
             if (rows >= 0 && r.shape[0] != rows) {
@@ -415,6 +444,7 @@ final class HttpApi extends Handler.Abstract {
             rows = r.shape[0];
             long n = 1;
             for (int d : r.shape) n = Math.min(n * d, Long.MAX_VALUE / 4);
+            if (dt == Datatype.BYTES && text != null) n = Math.min(n * text.maxLen(), Long.MAX_VALUE / 4);   // the ids the texts become
             elements += n;
             if (elements > options.maxTensorElements()) {
                 throw ServeException.tooLarge("the request's tensors hold more than " + options.maxTensorElements()
@@ -427,8 +457,15 @@ final class HttpApi extends Handler.Abstract {
             String what = "input '" + r.name + "'";
             Datatype dt = Datatype.parse(r.datatype);
             int count = (int) InferTensor.numel(r.shape);
-            if (dt == Datatype.FP32) out.add(InferTensor.fp32(r.name, Wire.floats(body, r, count, what), r.shape));
-            else out.add(InferTensor.int64(r.name, Wire.longs(body, r, dt, count, what), r.shape));
+            if (dt == Datatype.FP32) {
+                out.add(InferTensor.fp32(r.name, Wire.floats(body, r, count, what), r.shape));
+            } else if (dt == Datatype.BYTES) {
+                TextPreprocessing text = sv.text.get(spec.name());
+                List<String> texts = new InferTensor(r.name, dt, r.shape, null, null, Wire.strings(body, r, count, what)).strings();
+                out.add(InferTensor.int64(r.name, text.ids(texts), count, text.maxLen()));   // (rows, maxlen) ids, as training made them
+            } else {
+                out.add(InferTensor.int64(r.name, Wire.longs(body, r, dt, count, what), r.shape));
+            }
         }
         return out;
     }
@@ -505,6 +542,16 @@ final class HttpApi extends Handler.Abstract {
             }
         }
         return size == buf.length ? buf : Arrays.copyOf(buf, size);
+    }
+
+    /** Most time spent reading an unread body before an error answer. */
+    private static final long DRAIN_NANOS = 5_000_000_000L;
+
+    /** Reads and drops what is left of the body (at most {@link #SWALLOW_BYTES}, for at most 5 s or the body timeout). */
+    private void drainUnread(Request request) {
+        if (request.getLength() == 0) return;
+        long deadline = System.nanoTime() + Math.min(DRAIN_NANOS, options.bodyTimeout().toNanos());
+        drain(request, SWALLOW_BYTES, deadline);
     }
 
     /** Reads and drops up to {@code limit} more bytes of the body (quietly stopping at an error or the deadline). */

@@ -47,6 +47,9 @@ import java.util.concurrent.TimeUnit;
 public final class InferenceServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(InferenceServer.class.getName());
 
+    /** Connections the kernel may hold completed but not yet accepted. */
+    static final int ACCEPT_QUEUE = 1024;
+
     private final ServeOptions options;
     private final ServeMetrics metrics;
     private final ModelRepository repository;
@@ -84,6 +87,11 @@ public final class InferenceServer implements AutoCloseable {
         connector.setHost(options.host());
         connector.setPort(options.port());
         connector.setIdleTimeout(options.idleTimeout().toMillis());
+        // The listen backlog: Java's default of 50 overflows when a few hundred clients connect at
+        // once, and the kernel then drops handshakes, which clients see as 1 s and 3 s stalls
+        // (SYN retransmits) or, when a dropped handshake is half-open, as connections that close
+        // without an answer. Linux caps it at net.core.somaxconn.
+        connector.setAcceptQueueSize(ACCEPT_QUEUE);
         jetty.addConnector(connector);
         jetty.setHandler(new GracefulHandler(api) {
             @Override
@@ -163,6 +171,11 @@ public final class InferenceServer implements AutoCloseable {
 
     public ServeOptions options() {
         return options;
+    }
+
+    /** The server's meters, for a {@link Batcher} built with {@code .server(this)}. */
+    ServeMetrics metrics() {
+        return metrics;
     }
 
     /** The registry the server records into and /metrics shows; register more meters into it to have them shown too. */

@@ -137,13 +137,15 @@ public final class KServeClient implements AutoCloseable {
                 Datatype dt = Datatype.parse(r.datatype);
                 if (dt == null || !dt.supported() || r.shape == null) {
                     throw new IOException("output '" + r.name + "' has datatype " + r.datatype + " and shape " + Arrays.toString(r.shape)
-                            + "; this client reads FP32, INT32 and INT64 tensors with a shape");
+                            + "; this client reads FP32, INT32, INT64 and BYTES tensors with a shape");
                 }
                 int count = (int) InferTensor.numel(r.shape);
                 String what = "output '" + r.name + "'";
-                outs.add(dt == Datatype.FP32
-                        ? InferTensor.fp32(r.name, Wire.floats(body, r, count, what), r.shape)
-                        : new InferTensor(r.name, dt, r.shape, null, Wire.longs(body, r, dt, count, what)));
+                outs.add(switch (dt) {
+                    case FP32 -> InferTensor.fp32(r.name, Wire.floats(body, r, count, what), r.shape);
+                    case BYTES -> new InferTensor(r.name, dt, r.shape, null, null, Wire.strings(body, r, count, what));
+                    default -> new InferTensor(r.name, dt, r.shape, null, Wire.longs(body, r, dt, count, what));
+                });
             }
             return new InferResult(m.modelName, m.modelVersion, m.id, outs);
         } catch (ServeException e) {

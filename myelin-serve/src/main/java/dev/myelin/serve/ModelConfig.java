@@ -23,18 +23,54 @@ import java.util.TreeSet;
  *   "max_queue_size": 256,        // requests waiting per version; more are refused with 503 + Retry-After
  *   "timeout_ms": 30000,          // a request not answered by then gets 504
  *   "instance_count": 1,          // copies of the model, each with its own worker thread
- *   "version_policy": {"latest": 1}   // or {"all": true}, or {"specific": [1, 3]}
+ *   "version_policy": {"latest": 1},  // or {"all": true}, or {"specific": [1, 3]}
+ *   "early_dispatch": true,       // a batch leaves as soon as every request in flight for the model is queued
+ *   "intra_op_parallel": false    // whether one model call may use Myelin's shared thread team (see Batcher)
  * }
  * }</pre>
  * Like Triton's dynamic_batching: with a delay of 0 a batch takes what is queued at that moment.
+ * With early dispatch (see {@link Batcher}) a batch does not wait the delay for requests that
+ * cannot come: once every inference request the server is reading for this version has joined
+ * the queue, the batch leaves, so a lone client never waits {@code max_queue_delay_ms}.
  * Unknown keys are refused, so a misspelt setting is reported instead of silently ignored.
  */
-public record ModelConfig(int maxBatchSize, double maxQueueDelayMs, int maxQueueSize, long timeoutMs, int instanceCount, VersionPolicy versionPolicy) {
+public record ModelConfig(int maxBatchSize, double maxQueueDelayMs, int maxQueueSize, long timeoutMs, int instanceCount, VersionPolicy versionPolicy,
+                          boolean earlyDispatch, boolean intraOpParallel) {
     public static final String FILE_NAME = "config.json";
 
-    public static final ModelConfig DEFAULT = new ModelConfig(32, 0, 256, 30_000, 1, VersionPolicy.latest(1));
+    public static final ModelConfig DEFAULT = new ModelConfig(32, 0, 256, 30_000, 1, VersionPolicy.latest(1), true, false);
 
-    private static final Set<String> KEYS = Set.of("max_batch_size", "max_queue_delay_ms", "max_queue_size", "timeout_ms", "instance_count", "version_policy");
+    private static final Set<String> KEYS = Set.of("max_batch_size", "max_queue_delay_ms", "max_queue_size", "timeout_ms", "instance_count", "version_policy",
+            "early_dispatch", "intra_op_parallel");
+
+    /** Settings with early dispatch on and model calls on one thread each. */
+    public ModelConfig(int maxBatchSize, double maxQueueDelayMs, int maxQueueSize, long timeoutMs, int instanceCount, VersionPolicy versionPolicy) {
+        this(maxBatchSize, maxQueueDelayMs, maxQueueSize, timeoutMs, instanceCount, versionPolicy, true, false);
+    }
+
+    public ModelConfig withMaxBatchSize(int n) {
+        return new ModelConfig(n, maxQueueDelayMs, maxQueueSize, timeoutMs, instanceCount, versionPolicy, earlyDispatch, intraOpParallel);
+    }
+
+    public ModelConfig withMaxQueueDelayMs(double ms) {
+        return new ModelConfig(maxBatchSize, ms, maxQueueSize, timeoutMs, instanceCount, versionPolicy, earlyDispatch, intraOpParallel);
+    }
+
+    public ModelConfig withMaxQueueSize(int n) {
+        return new ModelConfig(maxBatchSize, maxQueueDelayMs, n, timeoutMs, instanceCount, versionPolicy, earlyDispatch, intraOpParallel);
+    }
+
+    public ModelConfig withTimeoutMs(long ms) {
+        return new ModelConfig(maxBatchSize, maxQueueDelayMs, maxQueueSize, ms, instanceCount, versionPolicy, earlyDispatch, intraOpParallel);
+    }
+
+    public ModelConfig withIntraOpParallel(boolean on) {
+        return new ModelConfig(maxBatchSize, maxQueueDelayMs, maxQueueSize, timeoutMs, instanceCount, versionPolicy, earlyDispatch, on);
+    }
+
+    public ModelConfig withEarlyDispatch(boolean on) {
+        return new ModelConfig(maxBatchSize, maxQueueDelayMs, maxQueueSize, timeoutMs, instanceCount, versionPolicy, on, intraOpParallel);
+    }
 
     public ModelConfig {
         if (maxBatchSize < 1) throw new IllegalArgumentException("max_batch_size must be at least 1, got " + maxBatchSize);
@@ -113,7 +149,9 @@ public record ModelConfig(int maxBatchSize, double maxQueueDelayMs, int maxQueue
                 (int) whole(map, "max_queue_size", d.maxQueueSize),
                 whole(map, "timeout_ms", d.timeoutMs),
                 (int) whole(map, "instance_count", d.instanceCount),
-                map.containsKey("version_policy") ? policy(map.get("version_policy")) : d.versionPolicy);
+                map.containsKey("version_policy") ? policy(map.get("version_policy")) : d.versionPolicy,
+                bool(map, "early_dispatch", d.earlyDispatch),
+                bool(map, "intra_op_parallel", d.intraOpParallel));
     }
 
     private static VersionPolicy policy(Object v) {
@@ -148,6 +186,13 @@ public record ModelConfig(int maxBatchSize, double maxQueueDelayMs, int maxQueue
             throw new IllegalArgumentException(key + " must be a whole number, got " + v);
         }
         return n.longValue();
+    }
+
+    private static boolean bool(Map<?, ?> map, String key, boolean fallback) {
+        Object v = map.get(key);
+        if (v == null) return fallback;
+        if (!(v instanceof Boolean b)) throw new IllegalArgumentException(key + " must be true or false, got " + v);
+        return b;
     }
 
     private static double number(Map<?, ?> map, String key, double fallback) {

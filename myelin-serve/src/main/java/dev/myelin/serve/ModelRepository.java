@@ -1,8 +1,6 @@
 package dev.myelin.serve;
 
-import dev.myelin.core.GradMode;
-import dev.myelin.core.Tensor;
-import dev.myelin.nn.Context;
+import dev.myelin.data.text.TextPreprocessing;
 import dev.myelin.nn.Model;
 import dev.myelin.nn.io.ModelFile;
 import dev.myelin.serve.ServedVersion.FileStamp;
@@ -297,36 +295,64 @@ final class ModelRepository implements AutoCloseable {
             for (int i = 0; i < config.instanceCount(); i++) instances.add(ModelFile.load(stamp.path()));
             List<Signature.TensorSpec> inputs = Signature.inputs(instances.getFirst(), meta);
             List<int[]> observed = null;
-            for (Model m : instances) observed = warmUp(m, inputs);
+            for (Model m : instances) observed = Batcher.warmUp(m, inputs);
             Signature signature = Signature.of(inputs, meta, observed);
-            DynamicBatcher batcher = new DynamicBatcher(name, version, signature, instances, config, metrics);
+            Map<String, TextPreprocessing> text = textInputs(meta, signature, stamp.path());
+            Batcher batcher = new Batcher(name, version, signature, instances, config, metrics);
             ok = true;
             LOG.log(System.Logger.Level.INFO, "model '" + name + "' version " + version + " loaded from " + stamp.path() + " in "
-                    + (System.nanoTime() - t0) / 1_000_000 + " ms: inputs " + describe(signature.inputs()) + ", outputs " + describe(signature.outputs()));
-            return new ServedVersion(name, version, signature, config, batcher, stamp, generation);
+                    + (System.nanoTime() - t0) / 1_000_000 + " ms: inputs " + describe(signature.inputs()) + ", outputs " + describe(signature.outputs())
+                    + (text.isEmpty() ? "" : "; texts (BYTES) taken by " + describeText(text)));
+            return new ServedVersion(name, version, signature, config, batcher, stamp, generation, text);
         } finally {
             metrics.modelLoad(name, version, System.nanoTime() - t0, ok);
         }
     }
 
-    /** One inference on a row of zeros (variable sizes as 1), which also proves the model runs; returns the output shapes. */
-    @SuppressWarnings("try")   // the no-grad scope is used for its effect only
-    private static List<int[]> warmUp(Model model, List<Signature.TensorSpec> inputs) {
-        List<Tensor> xs = new ArrayList<>();
-        for (Signature.TensorSpec in : inputs) {
-            int[] s = in.shape();
-            for (int i = 0; i < s.length; i++) if (s[i] < 0) s[i] = 1;
-            xs.add(in.datatype() == Datatype.FP32 ? Tensor.zeros(s) : Tensor.ofLongs(new long[(int) InferTensor.numel(s)], s));
+    /**
+     * The text preprocessing the model file's training metadata declares ({@code training.text_preprocessing},
+     * see {@link TextPreprocessing}), its tokenizer read from beside the model file, keyed by the
+     * id input it feeds: the map's "input", else the model's only INT64 input. None when not declared.
+     */
+    static Map<String, TextPreprocessing> textInputs(Map<String, Object> meta, Signature signature, Path modelFile) throws IOException {
+        if (!(meta.get("training") instanceof Map<?, ?> training) || training.get(TextPreprocessing.KEY) == null) return Map.of();
+        if (!(training.get(TextPreprocessing.KEY) instanceof Map<?, ?> m)) {
+            throw new IOException("the model file's training." + TextPreprocessing.KEY + " must be an object, got " + training.get(TextPreprocessing.KEY));
         }
-        List<Tensor> outs;
-        try (var ignored = GradMode.noGrad()) {
-            outs = model.applyAll(xs, Context.inference());
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException("the warm-up inference on a row of zeros failed: " + e.getMessage(), e);
+        String input;
+        if (m.get("input") != null) {
+            input = String.valueOf(m.get("input"));
+            Signature.TensorSpec spec = signature.input(input);
+            if (spec == null || spec.datatype() != Datatype.INT64) {
+                throw new IOException(TextPreprocessing.KEY + " names input '" + input + "', which is not an id (INT64) input of the model: " + describe(signature.inputs()));
+            }
+        } else {
+            List<String> ids = new ArrayList<>();
+            for (Signature.TensorSpec s : signature.inputs()) if (s.datatype() == Datatype.INT64) ids.add(s.name());
+            if (ids.size() != 1) {
+                throw new IOException(TextPreprocessing.KEY + " does not say which input it feeds (\"input\"), and the model has "
+                        + ids.size() + " id (INT64) inputs: " + describe(signature.inputs()));
+            }
+            input = ids.getFirst();
         }
-        List<int[]> shapes = new ArrayList<>();
-        for (Tensor t : outs) shapes.add(t.shape());
-        return shapes;
+        TextPreprocessing prep;
+        try {
+            prep = TextPreprocessing.fromMap(m, modelFile.toAbsolutePath().getParent());
+        } catch (IllegalArgumentException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+        int[] shape = signature.input(input).shape();
+        if (shape.length != 2 || (shape[1] >= 0 && shape[1] != prep.maxLen())) {
+            throw new IOException(TextPreprocessing.KEY + " makes " + prep.maxLen() + " ids per text, but input '" + input + "' has shape "
+                    + java.util.Arrays.toString(shape) + "; expected [-1, " + prep.maxLen() + "]");
+        }
+        return Map.of(input, prep);
+    }
+
+    private static String describeText(Map<String, TextPreprocessing> text) {
+        List<String> out = new ArrayList<>();
+        for (var e : text.entrySet()) out.add("'" + e.getKey() + "' (" + e.getValue().describe() + ")");
+        return String.join(", ", out);
     }
 
     private static String describe(List<Signature.TensorSpec> specs) {

@@ -5,7 +5,7 @@ package dev.myelin.serve;
  * message for the {@code {"error": "..."}} body, and for 503 the seconds a client should wait
  * before retrying (the Retry-After header).
  */
-public final class ServeException extends RuntimeException {
+public class ServeException extends RuntimeException {
     private final int status;
     private final int retryAfterSeconds;
 

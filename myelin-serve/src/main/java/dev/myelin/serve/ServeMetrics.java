@@ -39,23 +39,32 @@ final class ServeMetrics {
             Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30)};
     private static final double[] BATCH_BUCKETS = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024};
 
-    private final PrometheusMeterRegistry registry;
-    private final ConcurrentHashMap<String, Counter> httpCounters = new ConcurrentHashMap<>();
+    private final MeterRegistry registry;
+    /** By endpoint, then status: looked up without building a key string per request. */
+    private final ConcurrentHashMap<String, ConcurrentHashMap<Integer, Counter>> httpCounters = new ConcurrentHashMap<>();
 
-    ServeMetrics(PrometheusMeterRegistry registry) {
+    /** Records into {@code registry}, or into a new Prometheus registry when null. */
+    ServeMetrics(MeterRegistry registry) {
         this.registry = registry != null ? registry : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     }
 
-    PrometheusMeterRegistry registry() {
+    MeterRegistry meterRegistry() {
         return registry;
+    }
+
+    /** The registry as a Prometheus one, for /metrics (the server always makes or takes one). */
+    PrometheusMeterRegistry registry() {
+        if (registry instanceof PrometheusMeterRegistry p) return p;
+        throw new IllegalStateException("these metrics record into a " + registry.getClass().getSimpleName() + ", not a PrometheusMeterRegistry");
     }
 
     /** One answered HTTP request; {@code endpoint} is from a fixed set, so the label stays small. */
     void http(String endpoint, int status) {
-        httpCounters.computeIfAbsent(endpoint + " " + status, k -> Counter.builder("myelin.serve.http.requests")
-                .description("HTTP requests answered, by endpoint and status")
-                .tags("endpoint", endpoint, "status", Integer.toString(status))
-                .register(registry)).increment();
+        httpCounters.computeIfAbsent(endpoint, k -> new ConcurrentHashMap<>())
+                .computeIfAbsent(status, st -> Counter.builder("myelin.serve.http.requests")
+                        .description("HTTP requests answered, by endpoint and status")
+                        .tags("endpoint", endpoint, "status", Integer.toString(st))
+                        .register(registry)).increment();
     }
 
     /** A failed request for a known model whose version was not resolved (unknown version, not ready). */

@@ -1,7 +1,10 @@
 package dev.myelin.serve;
 
+import dev.myelin.data.text.TextPreprocessing;
+
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -15,17 +18,25 @@ final class ServedVersion {
     final long version;
     final Signature signature;
     final ModelConfig config;
-    final DynamicBatcher batcher;
+    final Batcher batcher;
     /** The model file and its size and modification time when loaded; the config generation it was loaded with. */
     final FileStamp stamp;
     final int configGeneration;
+    /** The id inputs that also take raw texts (BYTES), with the text preprocessing saved with the model. */
+    final Map<String, TextPreprocessing> text;
     private final AtomicInteger users = new AtomicInteger();
     private volatile boolean retired;
 
     /** A file's identity for change detection: path, size, modification time. */
     record FileStamp(Path path, long size, long modifiedMillis) {}
 
-    ServedVersion(String model, long version, Signature signature, ModelConfig config, DynamicBatcher batcher, FileStamp stamp, int configGeneration) {
+    ServedVersion(String model, long version, Signature signature, ModelConfig config, Batcher batcher, FileStamp stamp, int configGeneration) {
+        this(model, version, signature, config, batcher, stamp, configGeneration, Map.of());
+    }
+
+    ServedVersion(String model, long version, Signature signature, ModelConfig config, Batcher batcher, FileStamp stamp, int configGeneration,
+                  Map<String, TextPreprocessing> text) {
+        this.text = Map.copyOf(text);
         this.model = model;
         this.version = version;
         this.signature = signature;

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -40,7 +41,10 @@ final class Wire {
     static final String BINARY_DATA_OUTPUT = "binary_data_output";
     static final int MAX_RANK = 32;
 
+    // The buffer recycler pool is shared rather than per thread (Jackson's default): requests run on
+    // virtual threads, one per request, where a per-thread pool would allocate fresh buffers each time.
     private static final JsonFactory FACTORY = JsonFactory.builder()
+            .recyclerPool(JsonRecyclerPools.sharedConcurrentDequePool())
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).maxStringLength(1 << 20).build())
             .build();
@@ -334,6 +338,51 @@ final class Wire {
         return out;
     }
 
+    /**
+     * The tensor's {@code count} BYTES elements: JSON strings in "data" (UTF-8), or binary data
+     * where each element is a 4-byte little-endian length and that many bytes.
+     */
+    static byte[][] strings(byte[] body, RawTensor t, int count, String what) {
+        byte[][] out = new byte[count][];
+        if (t.isBinary()) {
+            ByteBuffer b = ByteBuffer.wrap(body, t.binaryOffset, (int) t.binarySize).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < count; i++) {
+                if (b.remaining() < 4) throw ServeException.badRequest(what + ": the binary BYTES data ends before element " + i + " of " + count);
+                int n = b.getInt();
+                if (n < 0 || n > b.remaining()) {
+                    throw ServeException.badRequest(what + ": BYTES element " + i + " claims " + (n & 0xFFFFFFFFL) + " bytes, but only " + b.remaining() + " are left");
+                }
+                out[i] = new byte[n];
+                b.get(out[i]);
+            }
+            if (b.hasRemaining()) throw ServeException.badRequest(what + ": " + b.remaining() + " bytes are left after the " + count + " BYTES elements");
+            return out;
+        }
+        int i = 0;
+        try (JsonParser p = dataParser(body, t, what)) {
+            int depth = 0;
+            JsonToken tok;
+            while ((tok = p.nextToken()) != null) {
+                switch (tok) {
+                    case START_ARRAY -> depth++;
+                    case END_ARRAY -> depth--;
+                    case VALUE_STRING -> {
+                        if (i == count) throw tooMany(what, t, count);
+                        out[i++] = p.getText().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                    }
+                    default -> throw ServeException.badRequest(what + ": BYTES data must hold only strings, got " + describe(tok) + " after " + i + " values");
+                }
+                if (depth == 0) break;
+            }
+        } catch (JsonProcessingException e) {
+            throw ServeException.badRequest(what + ": malformed data: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (i != count) throw tooFew(what, t, i, count);
+        return out;
+    }
+
     private static JsonParser dataParser(byte[] body, RawTensor t, String what) throws IOException {
         if (!t.hasData()) throw ServeException.badRequest(what + " has neither \"data\" nor a " + BINARY_DATA_SIZE + " parameter");
         return FACTORY.createParser(body, t.dataStart, t.dataEnd - t.dataStart);
@@ -453,6 +502,8 @@ final class Wire {
             g.writeArrayFieldStart("data");
             if (t.floats() != null) {
                 for (float v : t.floats()) g.writeNumber(v);
+            } else if (t.bytes() != null) {
+                for (String v : t.strings()) g.writeString(v);
             } else {
                 for (long v : t.longs()) g.writeNumber(v);
             }
@@ -469,6 +520,9 @@ final class Wire {
             case INT64 -> b.asLongBuffer().put(t.longs());
             case INT32 -> {
                 for (long v : t.longs()) b.putInt((int) v);
+            }
+            case BYTES -> {
+                for (byte[] v : t.bytes()) b.putInt(v.length).put(v);
             }
             default -> throw new IllegalStateException("no binary layout for " + t.datatype());
         }

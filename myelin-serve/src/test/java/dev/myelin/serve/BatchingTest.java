@@ -81,7 +81,7 @@ class BatchingTest {
         Model mlp = mlp(1);
         save(mlp, repo, "tiny", 1);
         // requests wait up to 400 ms for company, and only 2 may wait
-        config(repo, "tiny", "{\"max_queue_size\": 2, \"max_queue_delay_ms\": 400, \"max_batch_size\": 64}");
+        config(repo, "tiny", "{\"max_queue_size\": 2, \"max_queue_delay_ms\": 400, \"max_batch_size\": 64, \"early_dispatch\": false}");
         try (InferenceServer server = InferenceServer.builder(repo).port(0).pollInterval(Duration.ZERO).start();
              KServeClient client = new KServeClient(server.uri());
              ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -115,12 +115,37 @@ class BatchingTest {
         }
     }
 
+    /**
+     * Early dispatch: a lone client's request is the only one in flight, so its batch leaves at
+     * once instead of waiting max_queue_delay_ms for company that cannot come.
+     */
+    @Test
+    void aLoneClientDoesNotWaitTheQueueDelay(@TempDir Path repo) throws Exception {
+        Model mlp = mlp(1);
+        save(mlp, repo, "m", 1);
+        config(repo, "m", "{\"max_queue_delay_ms\": 1000, \"max_batch_size\": 64}");
+        try (InferenceServer server = InferenceServer.builder(repo).port(0).pollInterval(Duration.ZERO).start();
+             KServeClient client = new KServeClient(server.uri())) {
+            Random r = new Random(5);
+            client.infer("m", List.of(InferTensor.fp32("input", features(r, 1), 1, FEATURES)));   // connection and JIT warm-up
+            int n = 10;
+            long t0 = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                float[] x = features(r, 1);
+                assertClose(predict(mlp, x, 1), client.infer("m", List.of(InferTensor.fp32("input", x, 1, FEATURES))).outputs().getFirst().floats());
+            }
+            long meanMs = (System.nanoTime() - t0) / 1_000_000 / n;
+            // without early dispatch each request would take at least 1000 ms
+            assertTrue(meanMs < 100, "mean latency " + meanMs + " ms with max_queue_delay_ms 1000");
+        }
+    }
+
     /** The connection idle timeout guards slow clients, not slow answers: a request queued longer than it is still answered. */
     @Test
     void aRequestWaitingLongerThanTheIdleTimeoutIsAnswered(@TempDir Path repo) throws Exception {
         Model mlp = mlp(1);
         save(mlp, repo, "m", 1);
-        config(repo, "m", "{\"max_queue_delay_ms\": 800, \"timeout_ms\": 5000}");
+        config(repo, "m", "{\"max_queue_delay_ms\": 800, \"timeout_ms\": 5000, \"early_dispatch\": false}");
         try (InferenceServer server = InferenceServer.builder(repo).port(0).idleTimeout(Duration.ofMillis(300)).pollInterval(Duration.ZERO).start();
              KServeClient client = new KServeClient(server.uri())) {
             float[] x = features(new Random(1), 1);

@@ -56,7 +56,7 @@ class InferenceServerTest {
         Files.writeString(repo.resolve("broken/1/model.myelin"), "not a model file");
         // a request that waits in the queue longer than its timeout
         save(mlp, repo, "slow", 1);
-        config(repo, "slow", "{\"max_queue_delay_ms\": 2000, \"max_batch_size\": 64, \"timeout_ms\": 100}");
+        config(repo, "slow", "{\"max_queue_delay_ms\": 2000, \"max_batch_size\": 64, \"timeout_ms\": 100, \"early_dispatch\": false}");
         server = InferenceServer.builder(repo).port(0).maxBodyBytes(256 << 10).maxTensorElements(10_000)
                 .pollInterval(Duration.ZERO).start();
         client = new KServeClient(server.uri());

@@ -28,7 +28,7 @@ class ShutdownTest {
         Model mlp = mlp(1);
         save(mlp, repo, "m", 1);
         // the batch waits 1.5 s for company, so all requests are in flight when stop() begins
-        config(repo, "m", "{\"max_queue_delay_ms\": 1500, \"max_batch_size\": 64}");
+        config(repo, "m", "{\"max_queue_delay_ms\": 1500, \"max_batch_size\": 64, \"early_dispatch\": false}");
         InferenceServer server = InferenceServer.builder(repo).port(0).pollInterval(Duration.ZERO).start();
         int port = server.port();
         int n = 16;
