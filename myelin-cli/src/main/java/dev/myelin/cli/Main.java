@@ -33,7 +33,7 @@ import java.nio.file.NotDirectoryException;
         versionProvider = Main.Version.class,
         description = "Train, evaluate and run Myelin models from the command line.",
         subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, SummaryCommand.class,
-                DatasetsCommand.class, QuickstartCommand.class, ExampleCommand.class, dev.myelin.serve.ServeCommand.class, CommandLine.HelpCommand.class},
+                DatasetsCommand.class, QuickstartCommand.class, ExampleCommand.class, dev.myelin.serve.ServeCommand.class, dev.myelin.iot.MqttCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {
                 "  myelin quickstart         (the Keras MNIST convnet, to 99% test accuracy)",
@@ -45,6 +45,7 @@ import java.nio.file.NotDirectoryException;
                 "  myelin summary --model mlp.myelin",
                 "  myelin example imdb-lstm  (Embedding + LSTM sentiment on IMDB)",
                 "  myelin serve --models models --port 8080",
+                "  myelin mqtt --config bridge.yaml   (live predictions on MQTT device streams)",
                 "",
                 "Spec files: docs/spec-files.md.",
                 "Exit codes: 0 done, 1 failed, 2 bad command line."})
@@ -73,7 +74,7 @@ public final class Main implements Runnable {
     @Override
     public void run() {
         throw new ParameterException(spec.commandLine(),
-                "missing a command: expected one of train, evaluate, predict, summary, datasets, quickstart, example, serve");
+                "missing a command: expected one of train, evaluate, predict, summary, datasets, quickstart, example, serve, mqtt");
     }
 
     /** Runs one command line and returns its exit code. */

@@ -42,7 +42,7 @@ public record BridgeConfig(
         String outputTopic, int outputQos, boolean outputRetain,
         String alertTopic, List<AlertRule> alertRules, String errorTopic, String statusTopic,
         int maxBatch, Duration maxDelay, int queueCapacity,
-        Duration idleTimeout, int maxDevices) {
+        Duration idleTimeout, int maxDevices, Path stateFile) {
 
     /**
      * TLS trust (and optionally a client certificate): key stores by path, password and type
@@ -134,6 +134,7 @@ public record BridgeConfig(
         b.queueCapacity = queueCapacity;
         b.idleTimeout = idleTimeout;
         b.maxDevices = maxDevices;
+        b.stateFile = stateFile;
         return b;
     }
 
@@ -189,10 +190,11 @@ public record BridgeConfig(
         private String errorTopic = "myelin/bridge/{id}/errors";
         private String statusTopic = "myelin/bridge/{id}/status";
         private int maxBatch = 64;
-        private Duration maxDelay = Duration.ofMillis(2);
+        private Duration maxDelay = Duration.ZERO;
         private int queueCapacity = 1024;
         private Duration idleTimeout = Duration.ofMinutes(10);
         private int maxDevices = 100_000;
+        private Path stateFile;
 
         /** {@code tcp://host:port} or {@code mqtt://} for plain TCP; {@code ssl://} or {@code mqtts://} for TLS. */
         public Builder broker(String url) { brokerUrl = url; return this; }
@@ -251,7 +253,11 @@ public record BridgeConfig(
 
         public Builder statusTopic(String topicTemplate) { statusTopic = topicTemplate; return this; }
 
-        /** Up to {@code maxBatch} windows per model call, waiting at most {@code maxDelay} after the first; at most {@code capacity} windows waiting. */
+        /**
+         * Up to {@code maxBatch} windows per model call; at most {@code capacity} windows waiting. With {@code maxDelay}
+         * 0 (the default) a batch leaves as soon as the model is free, holding every window queued meanwhile (batch 1
+         * at low load, bigger under load); otherwise the first window waits up to {@code maxDelay} for company.
+         */
         public Builder batching(int maxBatch, Duration maxDelay, int capacity) {
             this.maxBatch = maxBatch;
             this.maxDelay = maxDelay;
@@ -261,6 +267,13 @@ public record BridgeConfig(
 
         /** Devices silent for {@code idle} are forgotten; at most {@code max} are kept (the least recently heard from goes first). */
         public Builder devices(Duration idle, int max) { idleTimeout = idle; maxDevices = max; return this; }
+
+        /**
+         * Where a cleanly closed bridge leaves its device windows, for the next bridge to start from (null: none,
+         * the default: a restarted bridge fills every window anew). Read once at start and deleted, so a bridge
+         * that later crashes does not leave old windows for the next one.
+         */
+        public Builder stateFile(Path p) { stateFile = p; return this; }
 
         public BridgeConfig build() {
             DeviceId d = deviceId;
@@ -278,15 +291,16 @@ public record BridgeConfig(
                     receiveMaximum > 0 ? receiveMaximum : 65535,
                     topics, qos, d, payload, model, windowSize, windowStride,
                     outputTopic, outputQos >= 0 ? outputQos : qos, outputRetain,
-                    alertTopic, alertRules, errorTopic, statusTopic, maxBatch, maxDelay, queueCapacity, idleTimeout, maxDevices);
+                    alertTopic, alertRules, errorTopic, statusTopic, maxBatch, maxDelay, queueCapacity, idleTimeout, maxDevices, stateFile);
         }
     }
 
     // ------------------------------------------------------------------ JSON file
 
     /**
-     * Reads a JSON config. Paths (the model, key stores) are relative to the file's folder. A key
-     * that is not known is an error, so a typo does not silently fall back to a default.
+     * Reads a JSON config ({@code .yaml} or {@code .yml} files: the same keys in YAML). Paths (the
+     * model, key stores) are relative to the file's folder. A key that is not known is an error, so
+     * a typo does not silently fall back to a default.
      * <pre>
      * {
      *   "broker": {"url": "tcp://127.0.0.1:1883", "mqtt_version": 5, "client_id": "bridge-1",
@@ -306,17 +320,34 @@ public record BridgeConfig(
      *   "alerts": {"topic": "alerts/{device}", "rules": [{"name": "anomaly", "output": 0, "above": 0.5, "consecutive": 3}]},
      *   "errors": {"topic": "myelin/bridge/{id}/errors"},
      *   "status": {"topic": "myelin/bridge/{id}/status"},
-     *   "batching": {"max_batch": 64, "max_delay_ms": 2, "queue_capacity": 1024},
-     *   "devices": {"idle_timeout_s": 600, "max": 100000}
+     *   "batching": {"max_batch": 64, "max_delay_ms": 0, "queue_capacity": 1024},
+     *   "devices": {"idle_timeout_s": 600, "max": 100000, "state_file": "bridge-windows.state"}
      * }
      * </pre>
      */
     public static BridgeConfig load(Path file) throws IOException {
         Map<String, Object> root;
-        try {
-            root = JSON.std.mapFrom(Files.readString(file, StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new IOException(file + ": not a valid JSON object: " + e.getMessage(), e);
+        String text = Files.readString(file, StandardCharsets.UTF_8);
+        String name = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        if (name.endsWith(".yaml") || name.endsWith(".yml")) {
+            // The same keys in YAML; SnakeYAML's safe loader builds only maps, lists, strings, numbers and booleans.
+            Object doc;
+            try {
+                doc = new org.yaml.snakeyaml.Yaml(new org.yaml.snakeyaml.constructor.SafeConstructor(new org.yaml.snakeyaml.LoaderOptions())).load(text);
+            } catch (org.yaml.snakeyaml.error.YAMLException e) {
+                throw new IOException(file + ": not valid YAML: " + e.getMessage().strip().replaceAll("\\s*\\n\\s*", " "), e);
+            }
+            if (!(doc instanceof Map<?, ?> m)) throw new IOException(file + ": expected a YAML mapping with the bridge's keys (broker, input, model, ...)");
+            @SuppressWarnings("unchecked")
+            Map<String, Object> map = (Map<String, Object>) m;
+            root = map;
+        } else {
+            try {
+                root = JSON.std.mapFrom(text);
+            } catch (IOException e) {
+                throw new IOException(file + ": not a valid JSON object: " + e.getMessage(), e);
+            }
+            if (root == null) throw new IOException(file + ": expected a JSON object with the bridge's keys (broker, input, model, ...)");
         }
         Path dir = file.toAbsolutePath().getParent();
         try {
@@ -420,12 +451,13 @@ public record BridgeConfig(
         }
         Section batching = r.section("batching", false);
         if (batching != null) {
-            b.batching(batching.integer("max_batch", 64), Duration.ofMillis(batching.integer("max_delay_ms", 2)), batching.integer("queue_capacity", 1024));
+            b.batching(batching.integer("max_batch", 64), Duration.ofMillis(batching.integer("max_delay_ms", 0)), batching.integer("queue_capacity", 1024));
             batching.done();
         }
         Section devices = r.section("devices", false);
         if (devices != null) {
             b.devices(Duration.ofSeconds(devices.integer("idle_timeout_s", 600)), devices.integer("max", 100_000));
+            b.stateFile(devices.path("state_file", dir));
             devices.done();
         }
         r.done();

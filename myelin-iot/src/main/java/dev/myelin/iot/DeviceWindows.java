@@ -32,6 +32,8 @@ final class DeviceWindows {
         final boolean[] fired;
         /** True until the bridge has linked a new device to work still pending from an earlier, evicted state of it. */
         boolean fresh = true;
+        /** The prediction topic for this device, filled in on its first prediction. */
+        String outputTopic;
 
         Device(String id, int size, int features, int rules) {
             this.id = id;
@@ -116,6 +118,72 @@ final class DeviceWindows {
         return devices.size();
     }
 
+    // ------------------------------------------------------------------ state file
+
+    /** "MYELINDW": Myelin device windows. */
+    static final byte[] STATE_MAGIC = "MYELINDW".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    static final int STATE_VERSION = 1;
+
+    /**
+     * Writes every device's window, least recently heard from first. Layout (big-endian, as
+     * DataOutput writes): magic, format version, the Myelin version that wrote it, then size,
+     * stride, features, rules, the device count, and per device: id, readings accepted, last time,
+     * ring (size, features) floats, times (size,) doubles, per rule its run and whether it fired.
+     */
+    void save(java.io.DataOutputStream out, String writer) throws java.io.IOException {
+        out.write(STATE_MAGIC);
+        out.writeInt(STATE_VERSION);
+        out.writeUTF(writer);
+        out.writeInt(size);
+        out.writeInt(stride);
+        out.writeInt(features);
+        out.writeInt(rules);
+        out.writeInt(devices.size());
+        for (Device d : devices.values()) {
+            out.writeUTF(d.id);
+            out.writeLong(d.count);
+            out.writeDouble(d.lastTime);
+            for (float v : d.ring) out.writeFloat(v);
+            for (double t : d.times) out.writeDouble(t);
+            for (int r : d.runs) out.writeInt(r);
+            for (boolean f : d.fired) out.writeBoolean(f);
+        }
+    }
+
+    /**
+     * Reads what {@link #save} wrote into this (empty) store, all devices marked heard from now;
+     * beyond {@code maxDevices}, the least recently heard from are left out. Returns the devices
+     * restored. A file for other windows (size, features or rules) is refused, saying which.
+     */
+    int load(java.io.DataInputStream in, String what, long nowNanos) throws java.io.IOException {
+        byte[] magic = new byte[STATE_MAGIC.length];
+        in.readFully(magic);
+        if (!java.util.Arrays.equals(magic, STATE_MAGIC)) throw new java.io.IOException(what + " is not a bridge state file (no MYELINDW magic)");
+        int version = in.readInt();
+        if (version != STATE_VERSION) throw new java.io.IOException(what + " has state format version " + version + "; this bridge reads version " + STATE_VERSION);
+        String writer = in.readUTF();
+        int fSize = in.readInt();
+        in.readInt(); // the stride it had: the windows go on with this bridge's from the next reading
+        int fFeatures = in.readInt(), fRules = in.readInt(), n = in.readInt();
+        if (fSize != size || fFeatures != features || fRules != rules) {
+            throw new java.io.IOException(what + " (written by " + writer + ") holds windows of " + fSize + " readings x " + fFeatures + " features with "
+                    + fRules + " alert rules; this bridge keeps " + size + " x " + features + " with " + rules + "; delete it to start the windows anew");
+        }
+        int skip = Math.max(0, n - maxDevices);
+        for (int i = 0; i < n; i++) {
+            Device d = new Device(in.readUTF(), size, features, rules);
+            d.count = in.readLong();
+            d.lastTime = in.readDouble();
+            for (int j = 0; j < d.ring.length; j++) d.ring[j] = in.readFloat();
+            for (int j = 0; j < d.times.length; j++) d.times[j] = in.readDouble();
+            for (int j = 0; j < rules; j++) d.runs[j] = in.readInt();
+            for (int j = 0; j < rules; j++) d.fired[j] = in.readBoolean();
+            d.lastSeenNanos = nowNanos;
+            if (i >= skip) devices.put(d.id, d);
+        }
+        return devices.size();
+    }
+
     long evicted() {
         return evicted;
     }
@@ -131,7 +199,7 @@ final class DeviceWindows {
      */
     long bytesPerDevice() {
         long arrays = align(16 + 4L * size * features) + align(16 + 8L * size) + align(16 + 4L * rules) + align(16 + rules);
-        long device = align(12 + 4 * 6 + 8 * 3 + 1); // header, 6 references, 3 longs/doubles, a boolean
+        long device = align(12 + 4 * 7 + 8 * 3 + 1); // header, 7 references, 3 longs/doubles, a boolean (the topic string is not counted)
         long entry = align(12 + 4 * 5 + 4) + 8;  // LinkedHashMap.Entry (before, after, key, value, next, hash) and its table slot
         long future = 24;                          // a completed CompletableFuture
         return arrays + device + entry + future;

@@ -1,13 +1,25 @@
 package dev.myelin.iot;
 
 import dev.myelin.nn.Model;
+import dev.myelin.serve.InferenceServer;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
+import dev.myelin.nn.io.AtomicFile;
+import dev.myelin.nn.io.ModelFile;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
+import java.nio.channels.Channels;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -55,13 +67,19 @@ import java.util.concurrent.TimeoutException;
  * {@code .malformed}, {@code .duplicate}, {@code .dropped}; {@code myelin.iot.predictions.published},
  * {@code myelin.iot.alerts.published}, {@code myelin.iot.errors.published},
  * {@code myelin.iot.publish.failures}, {@code myelin.iot.devices.evicted}; gauges
- * {@code myelin.iot.devices} and {@code myelin.iot.devices.state.bytes}.
+ * {@code myelin.iot.devices} and {@code myelin.iot.devices.state.bytes}; timer
+ * {@code myelin.iot.result.latency} (a reading's arrival to its results at the broker, with
+ * buckets from 1 ms to 5 s). The windows' batches: the batcher's {@code myelin.serve.inference.*}.
  */
 public final class MqttBridge implements AutoCloseable {
     private static final byte[] ONLINE = "online".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] OFFLINE = "offline".getBytes(StandardCharsets.US_ASCII);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(15);
+    private static final System.Logger LOG = System.getLogger(MqttBridge.class.getName());
+    private static final Duration[] LATENCY_BUCKETS = {
+            Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(20), Duration.ofMillis(50),
+            Duration.ofMillis(100), Duration.ofMillis(200), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(5)};
 
     private final BridgeConfig config;
     private final Predictor predictor;
@@ -75,7 +93,11 @@ public final class MqttBridge implements AutoCloseable {
     private final Map<String, CompletableFuture<Void>> draining = new ConcurrentHashMap<>();
     private final MqttTransport mqtt;
     private final Counter received, malformed, duplicate, dropped, predictionsOut, alertsOut, errorsOut, publishFailures;
+    /** Reading arrival to its prediction and alerts at the broker (readings that complete a window). */
+    private final Timer resultLatency;
     private volatile int deviceCount;
+    /** Devices whose windows came from the state file at start. */
+    private final int restored;
     private volatile boolean closing;
 
     /**
@@ -86,17 +108,40 @@ public final class MqttBridge implements AutoCloseable {
         return start(config, new SimpleMeterRegistry());
     }
 
-    /** Starts a bridge on the config's model file, with meters in {@code registry} (the server's, to share one). */
+    /**
+     * Starts a bridge on the config's model file, with meters in {@code registry}. The windows go
+     * through myelin-serve's {@link dev.myelin.serve.Batcher} (its meters, tagged
+     * {@code model=mqtt-<client id>}, in the same registry).
+     */
     public static MqttBridge start(BridgeConfig config, MeterRegistry registry) throws IOException {
+        return startOnModel(config, null, registry);
+    }
+
+    /**
+     * Starts a bridge beside an inference server: the windows go through a batcher of the server's
+     * (its meters beside the served models', tagged {@code model=mqtt-<client id>}) and the bridge's
+     * meters go to the server's registry, so the server's {@code /metrics} shows both.
+     */
+    public static MqttBridge start(BridgeConfig config, InferenceServer server) throws IOException {
+        return startOnModel(config, server, server.meterRegistry());
+    }
+
+    private static MqttBridge startOnModel(BridgeConfig config, InferenceServer server, MeterRegistry registry) throws IOException {
         if (config.model() == null) throw new IllegalArgumentException("the config names no model file; give one, or start with a Predictor");
         Model model = Model.load(config.model());
-        BatchingPredictor p = new BatchingPredictor(model, config.maxBatch(), config.maxDelay(), config.queueCapacity(), registry, config.clientId());
+        BatcherPredictor p = BatcherPredictor.create(batcherName(config.clientId()), model, config.maxBatch(), config.maxDelay().toNanos() / 1e6,
+                config.queueCapacity(), server, registry);
         try {
             return new MqttBridge(config, p, true, registry);
         } catch (IOException | RuntimeException e) {
             p.close();
             throw e;
         }
+    }
+
+    /** The batcher's name (its meters' {@code model} tag): {@code mqtt-<client id>}, other characters than letters, digits, '_', '.', '-' as '_'. */
+    static String batcherName(String clientId) {
+        return "mqtt-" + clientId.replaceAll("[^A-Za-z0-9_.-]", "_");
     }
 
     /**
@@ -143,6 +188,8 @@ public final class MqttBridge implements AutoCloseable {
         this.statusTopic = config.topic(config.statusTopic(), null, null);
         this.devices = new DeviceWindows(windowSize, config.windowStride(), features, config.alertRules().size(),
                 config.idleTimeout().toNanos(), config.maxDevices(), this::onEvicted);
+        this.restored = restoreState();
+        this.deviceCount = devices.count();
 
         String id = config.clientId();
         received = counter(registry, "myelin.iot.readings.received", "readings received", id);
@@ -153,6 +200,8 @@ public final class MqttBridge implements AutoCloseable {
         alertsOut = counter(registry, "myelin.iot.alerts.published", "alerts published", id);
         errorsOut = counter(registry, "myelin.iot.errors.published", "error messages published", id);
         publishFailures = counter(registry, "myelin.iot.publish.failures", "results the broker did not take", id);
+        resultLatency = Timer.builder("myelin.iot.result.latency").description("from a reading's arrival to its prediction and alerts at the broker")
+                .serviceLevelObjectives(LATENCY_BUCKETS).tag("bridge", id).register(registry);
         Gauge.builder("myelin.iot.devices", this, b -> b.deviceCount).description("devices with a window in memory").tag("bridge", id).register(registry);
         Gauge.builder("myelin.iot.devices.state.bytes", this, b -> (double) b.deviceCount * b.devices.bytesPerDevice())
                 .description("estimated bytes of device state").baseUnit("bytes").tag("bridge", id).register(registry);
@@ -183,13 +232,48 @@ public final class MqttBridge implements AutoCloseable {
         try {
             return f.get(START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
-            throw new IOException(what + " failed: " + e.getCause().getMessage(), e.getCause());
+            // the client wraps the reason as "SomeException: reason": say the reason
+            Throwable t = e.getCause();
+            while (t.getCause() != null && t.getMessage() != null && t.getMessage().equals(t.getCause().toString())) t = t.getCause();
+            throw new IOException(what + " failed: " + t.getMessage(), e.getCause());
         } catch (TimeoutException e) {
             throw new IOException(what + " did not finish within " + START_TIMEOUT.toSeconds() + " s");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException(what + " was interrupted");
         }
+    }
+
+    /**
+     * The windows a cleanly closed bridge left in the state file, if there is one; the file is
+     * deleted once read, so a later crash cannot leave these (by then old) windows to the next bridge.
+     */
+    private int restoreState() throws IOException {
+        Path file = config.stateFile();
+        if (file == null || !Files.exists(file)) return 0;
+        int n;
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
+            n = devices.load(in, file.toString(), System.nanoTime());
+        } catch (java.io.EOFException e) {
+            throw new IOException(file + ": the bridge state file is cut short; delete it to start the windows anew", e);
+        }
+        Files.delete(file);
+        return n;
+    }
+
+    /** Writes the device windows to the state file, atomically (on the intake thread, which owns them). */
+    private void saveState() throws IOException {
+        try (AtomicFile f = AtomicFile.create(config.stateFile())) {
+            DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(f.channel()), 1 << 16));
+            devices.save(out, "myelin " + ModelFile.myelinVersion());
+            out.flush();
+            f.commit();
+        }
+    }
+
+    /** Devices whose windows were restored from the state file at start (0 without one). */
+    public int restoredDevices() {
+        return restored;
     }
 
     /** After every (re)connection: the retained status goes back to online (the will may have set it offline). */
@@ -201,6 +285,7 @@ public final class MqttBridge implements AutoCloseable {
 
     private void onMessage(MqttTransport.Incoming m) {
         if (closing) return; // not acknowledged: the broker delivers it again to the next session
+        long arrived = System.nanoTime();
         received.increment();
         String device = config.deviceId().of(m.topic());
         if (device == null) {
@@ -271,6 +356,7 @@ public final class MqttBridge implements AutoCloseable {
                 .thenCompose(e -> {
                     if (e == null) {
                         ack(m);
+                        resultLatency.record(System.nanoTime() - arrived, TimeUnit.NANOSECONDS);
                         return CompletableFuture.<Void>completedFuture(null);
                     }
                     Throwable cause = unwrap(e);
@@ -285,10 +371,13 @@ public final class MqttBridge implements AutoCloseable {
     /** Publishes the prediction, then evaluates the rules and publishes the alerts they raise (this device's work runs one step at a time). */
     private CompletableFuture<Void> publishResults(DeviceWindows.Device d, double time, double start, float[] window, float[] out) {
         String id = config.clientId();
-        List<CompletableFuture<Void>> sent = new ArrayList<>();
-        sent.add(publish(config.topic(config.outputTopic(), d.id, null), Messages.prediction(id, d.id, time, start, out),
-                config.outputQos(), config.outputRetain()).thenRun(predictionsOut::increment));
+        if (d.outputTopic == null) d.outputTopic = config.topic(config.outputTopic(), d.id, null); // filled in once per device
+        CompletableFuture<Void> prediction = publish(d.outputTopic, Messages.prediction(id, d.id, time, start, out),
+                config.outputQos(), config.outputRetain()).thenRun(predictionsOut::increment);
         List<AlertRule> rules = config.alertRules();
+        if (rules.isEmpty()) return prediction;
+        List<CompletableFuture<Void>> sent = new ArrayList<>();
+        sent.add(prediction);
         for (int i = 0; i < rules.size(); i++) {
             AlertRule rule = rules.get(i);
             float score = out[rule.output()];
@@ -389,6 +478,11 @@ public final class MqttBridge implements AutoCloseable {
         return config;
     }
 
+    /** Readings per window: the model's input steps, or 1 for a model on single readings. */
+    public int windowSize() {
+        return windowSize;
+    }
+
     /** Devices with a window in memory now. */
     public int deviceCount() {
         return deviceCount;
@@ -432,8 +526,19 @@ public final class MqttBridge implements AutoCloseable {
                 all.complete(CompletableFuture.allOf(tails.toArray(CompletableFuture[]::new)));
             });
             all.get(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).get(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            // Every reading taken is published and acknowledged: the windows are complete, so the next bridge may go on from them.
+            // (With work still pending they are not saved: a window holding a reading whose results never left would skip
+            // that reading's redelivery as a repeat.)
+            if (config.stateFile() != null) {
+                try {
+                    intake.submit(() -> { saveState(); return null; }).get(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (ExecutionException e) {
+                    LOG.log(System.Logger.Level.WARNING, "the bridge could not write its state file " + config.stateFile() + ": " + e.getCause().getMessage()
+                            + "; the next bridge starts its windows anew");
+                }
+            }
         } catch (ExecutionException | TimeoutException | java.util.concurrent.RejectedExecutionException e) {
-            // results still pending after the time-out stay unacknowledged: the broker redelivers them
+            // results still pending after the time-out stay unacknowledged: the broker redelivers them (and no state is saved)
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -2,6 +2,7 @@ package dev.myelin.iot;
 
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttClientBuilder;
+import com.hivemq.client.mqtt.MqttClientExecutorConfig;
 import com.hivemq.client.mqtt.MqttClientSslConfig;
 import com.hivemq.client.mqtt.MqttClientSslConfigBuilder;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
@@ -24,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -39,6 +41,13 @@ import javax.net.ssl.TrustManagerFactory;
  */
 abstract sealed class MqttTransport {
 
+    /**
+     * The threads of the clients' network event loops: daemon threads, so a closed bridge does not
+     * keep its JVM alive (the client's own default event loop outlives the bridge's last
+     * disconnect). One executor for every bridge, so they share one event loop group.
+     */
+    private static final Executor NETTY = Executors.newThreadPerTaskExecutor(Thread.ofPlatform().daemon().name("myelin-mqtt-netty-", 0).factory());
+
     /** One incoming message; {@code ack} sends its PUBACK/PUBREC (QoS 1/2; nothing for QoS 0). */
     record Incoming(String topic, byte[] payload, int qos, Runnable ack) {}
 
@@ -50,6 +59,7 @@ abstract sealed class MqttTransport {
     static MqttTransport create(BridgeConfig c, String willTopic, byte[] willPayload, Runnable onConnected) throws IOException {
         AtomicBoolean connectedOnce = new AtomicBoolean();
         MqttClientBuilder b = MqttClient.builder()
+                .executorConfig(MqttClientExecutorConfig.builder().nettyExecutor(NETTY).build())
                 .identifier(c.clientId())
                 .serverHost(c.host())
                 .serverPort(c.port())

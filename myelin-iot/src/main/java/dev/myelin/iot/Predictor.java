@@ -4,8 +4,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Runs a model on single samples, batching them behind the scenes: the narrow seam between the
- * bridge and whatever executes the model ({@link BatchingPredictor} over a {@code Model} here; the
- * inference server's batcher when the bridge runs inside it). Samples are flat, row-major, of
+ * bridge and whatever executes the model ({@link BatcherPredictor}: the inference server's
+ * batcher, alone or inside a running server; a test double in tests). Samples are flat, row-major, of
  * {@link #inputShape()}; results are the model's output row, flat, of {@link #outputShape()}.
  * Futures complete in submission order for samples submitted from one thread.
  *

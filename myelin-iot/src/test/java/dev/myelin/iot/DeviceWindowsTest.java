@@ -58,4 +58,30 @@ class DeviceWindowsTest {
         DeviceWindows.Device back = w.touch("b", 1_100);
         assertNull(w.append(back, new float[]{1}, 0)); // a new state: the window fills again
     }
+
+    @Test
+    void aSavedStoreGoesOnWhereItStoppedAndRefusesOtherWindows() throws Exception {
+        DeviceWindows a = new DeviceWindows(3, 1, 2, 1, Long.MAX_VALUE, 10, d -> {});
+        for (int k = 0; k < 3; k++) {
+            DeviceWindows.Device d = a.touch("d" + k, 0);
+            for (int i = 0; i < 4 + k; i++) a.append(d, new float[]{i, k}, 100 + i);
+        }
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        a.save(new java.io.DataOutputStream(bytes), "test");
+
+        // into a store that holds 2 devices: the 2 heard from most recently come back
+        DeviceWindows b = new DeviceWindows(3, 1, 2, 1, Long.MAX_VALUE, 2, d -> {});
+        assertEquals(2, b.load(new java.io.DataInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray())), "state", 0));
+        DeviceWindows.Device d2 = b.touch("d2", 1);
+        assertEquals(6, d2.count);
+        assertEquals(105.0, d2.lastTime);
+        // the next reading completes the window of the last two before the restart and itself
+        assertArrayEquals(new float[]{4, 2, 5, 2, 9, 9}, b.append(d2, new float[]{9, 9}, 106));
+
+        DeviceWindows other = new DeviceWindows(4, 1, 2, 1, Long.MAX_VALUE, 10, d -> {});
+        var e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> other.load(new java.io.DataInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray())), "state", 0));
+        assertEquals("state (written by test) holds windows of 3 readings x 2 features with 1 alert rules; this bridge keeps 4 x 2 with 1; "
+                + "delete it to start the windows anew", e.getMessage());
+    }
 }
