@@ -30,8 +30,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -87,7 +86,7 @@ public final class MqttBridge implements AutoCloseable {
     private final Payloads.Parser parser;
     private final int features, windowSize, outputSize;
     private final String statusTopic;
-    private final ScheduledExecutorService intake;
+    private final ScheduledThreadPoolExecutor intake;
     private final DeviceWindows devices;
     /** Work still in flight for devices already evicted: a device that comes back waits for it, so its order holds. */
     private final Map<String, CompletableFuture<Void>> draining = new ConcurrentHashMap<>();
@@ -208,7 +207,7 @@ public final class MqttBridge implements AutoCloseable {
         FunctionCounter.builder("myelin.iot.devices.evicted", devices, DeviceWindows::evicted).description("devices forgotten (idle or over the limit)")
                 .tag("bridge", id).register(registry);
 
-        this.intake = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("myelin-iot-intake-" + id).daemon(true).unstarted(r));
+        this.intake = new ScheduledThreadPoolExecutor(1, r -> Thread.ofPlatform().name("myelin-iot-intake-" + id).daemon(true).unstarted(r));
         long sweep = Math.clamp(config.idleTimeout().toMillis() / 4, 50, 60_000);
         intake.scheduleWithFixedDelay(this::evictIdle, sweep, sweep, TimeUnit.MILLISECONDS);
 
@@ -443,7 +442,13 @@ public final class MqttBridge implements AutoCloseable {
         }
     }
 
+    /**
+     * Forgets idle devices, but only once the intake has caught up: while readings wait in its queue,
+     * a device whose next reading is among them is not idle, however long ago its last one was
+     * processed (the queue holds no arrival times). The device limit still bounds memory meanwhile.
+     */
     private void evictIdle() {
+        if (!intake.getQueue().isEmpty()) return;
         devices.evictIdle(System.nanoTime());
         deviceCount = devices.count();
     }
