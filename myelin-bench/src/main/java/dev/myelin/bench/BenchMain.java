@@ -20,7 +20,7 @@ public final class BenchMain {
     static final Map<String, Suite> SUITES = new TreeMap<>();
 
     static {
-        for (Suite s : List.of(new GemmSuite(), new TrainSuite(), new InferSuite(), new ServeSuite(), new MqttSuite())) SUITES.put(s.name(), s);
+        for (Suite s : List.of(new GemmSuite(), new TrainSuite(), new InferSuite(), new ServeSuite(), new CompressSuite(), new MqttSuite())) SUITES.put(s.name(), s);
     }
 
     public static void main(String[] args) throws Exception {

@@ -33,6 +33,7 @@ import java.nio.file.NotDirectoryException;
         versionProvider = Main.Version.class,
         description = "Train, evaluate and run Myelin models from the command line.",
         subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, SummaryCommand.class,
+                QuantizeCommand.class, PruneCommand.class, CompareCommand.class,
                 DatasetsCommand.class, QuickstartCommand.class, ExampleCommand.class, dev.myelin.serve.ServeCommand.class, dev.myelin.iot.MqttCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {
@@ -43,6 +44,9 @@ import java.nio.file.NotDirectoryException;
                 "  myelin evaluate --model mlp.myelin --data mnist",
                 "  myelin predict --model mlp.myelin --data mnist -o preds.csv",
                 "  myelin summary --model mlp.myelin",
+                "  myelin quantize -m cnn.myelin -o cnn-int8.myelin --quantize-last",
+                "  myelin prune -m cnn.myelin -o cnn-pruned.myelin --sparsity 0.8 --epochs 2 --data mnist",
+                "  myelin compare -m cnn.myelin cnn-int8.myelin cnn-pruned.myelin --data mnist",
                 "  myelin example imdb-lstm  (Embedding + LSTM sentiment on IMDB)",
                 "  myelin serve --models models --port 8080",
                 "  myelin mqtt --config bridge.yaml   (live predictions on MQTT device streams)",
@@ -74,7 +78,7 @@ public final class Main implements Runnable {
     @Override
     public void run() {
         throw new ParameterException(spec.commandLine(),
-                "missing a command: expected one of train, evaluate, predict, summary, datasets, quickstart, example, serve, mqtt");
+                "missing a command: expected one of train, evaluate, predict, summary, quantize, prune, compare, datasets, quickstart, example, serve, mqtt");
     }
 
     /** Runs one command line and returns its exit code. */

@@ -54,6 +54,13 @@ public final class Int8Gemm {
     private static final int STEP = 2 * LS;
     /** Products from this many multiply-adds (m*n*k) up are split over {@link Parallel}'s threads. */
     static final long PARALLEL_WORK = 1L << 18;
+    /**
+     * The same threshold for at most 4 rows (a matrix-vector product): 2^22 multiply-adds, about
+     * 50 us on one thread. Below it the packed kernel stays on the calling thread: measured on the
+     * MNIST MLP at batch 1 (784x512 and 512x512 layers, 2 threads, a shared machine), splitting made
+     * the int8 forward 8x slower than one thread (99 against 12 us), the pool's wake-up dominating.
+     */
+    static final long PARALLEL_WORK_FEW_ROWS = 1L << 22;
     /** Bytes of B streamed per column block, so the block stays in L2 while every row tile of A passes over it. */
     private static final int B_BLOCK_BYTES = 256 * 1024;
 
@@ -412,7 +419,9 @@ public final class Int8Gemm {
         long work = (long) m * b.n * k;
         int t = Parallel.threads();
         int rowTiles = ceilDiv(m, 4), blockPairs = ceilDiv(b.blocks, 2);
-        if (t > 1 && work >= PARALLEL_WORK && !Parallel.inParallelRegion() && (rowTiles > 1 || blockPairs > 1)) {
+        // a few rows (batch-1 inference) take microseconds: waking the pool costs more than it saves unless the product is large
+        long minWork = rowTiles == 1 ? PARALLEL_WORK_FEW_ROWS : PARALLEL_WORK;
+        if (t > 1 && work >= minWork && !Parallel.inParallelRegion() && (rowTiles > 1 || blockPairs > 1)) {
             if (rowTiles >= t || rowTiles >= blockPairs) {
                 int per = ceilDiv(rowTiles, t);
                 Parallel.forRange(ceilDiv(rowTiles, per), 1, (lo, hi) -> {

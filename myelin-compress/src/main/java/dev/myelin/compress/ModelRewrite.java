@@ -7,6 +7,8 @@ import dev.myelin.nn.Layer;
 import dev.myelin.nn.Layers;
 import dev.myelin.nn.Model;
 import dev.myelin.nn.Parameter;
+import dev.myelin.nn.Sequential;
+import dev.myelin.nn.layers.InputLayer;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -22,9 +24,21 @@ import java.util.Map;
 final class ModelRewrite {
     private ModelRewrite() {}
 
-    /** A deep, mutable copy of the model's {"class_name", "config"} map. */
+    /**
+     * A deep, mutable copy of the model's {"class_name", "config"} map. A Sequential given only
+     * {@code inputShape(...)} writes an unnamed InputLayer first; that entry is dropped (the
+     * rebuilt model gets the shape from {@link #build}), so the result keeps the source's layer
+     * list, and its input name ("input", not "input_layer") for servers and clients.
+     */
     static Map<String, Object> config(Model model) {
-        return deepCopy(Layers.toConfig(model));
+        Map<String, Object> cfg = deepCopy(Layers.toConfig(model));
+        if (model instanceof Sequential && (model.layers().isEmpty() || !(model.layers().getFirst() instanceof InputLayer))) {
+            List<Object> entries = entries(cfg);
+            if (!entries.isEmpty() && "InputLayer".equals(Config.map(entries.getFirst(), "layer entry").get("class_name")) && name(entries.getFirst()) == null) {
+                entries.removeFirst();
+            }
+        }
+        return cfg;
     }
 
     @SuppressWarnings("unchecked")
@@ -53,10 +67,13 @@ final class ModelRewrite {
         return (List<Object>) l;
     }
 
-    /** The layer name of an entry (its config's "name"). */
+    /**
+     * The layer name of an entry (its config's "name"), or null for an unnamed one: the InputLayer
+     * that a Sequential given only {@code inputShape(...)} writes first.
+     */
     static String name(Object entry) {
         Map<String, Object> e = Config.map(entry, "layer entry");
-        return Config.getString(Config.map(e.get("config"), "layer config"), "name");
+        return Config.getString(Config.map(e.get("config"), "layer config"), "name", null);
     }
 
     /** The entry's config map, to edit. */
@@ -100,6 +117,7 @@ final class ModelRewrite {
 
     /** The layer of {@code model} with this name, or null. */
     static Layer find(Model model, String layerName) {
+        if (layerName == null) return null;
         for (Layer l : model.layers()) if (layerName.equals(l.name())) return l;
         return null;
     }

@@ -153,6 +153,62 @@ public final class Pruning {
         return total == 0 ? 0f : (float) ((double) zeros / total);
     }
 
+    // ------------------------------------------------------------------ compact storage
+
+    /**
+     * The model with each pruned Dense and ungrouped Conv1D/Conv2D layer replaced by its sparse
+     * form ({@link SparseDense}, {@link SparseConv1D}, {@link SparseConv2D}: bitmask plus nonzero
+     * values) wherever that stores fewer bytes than the float kernel, i.e. below 31/32 density
+     * (1/8 + 4 d bytes per weight against 4); other layers are copied. Outputs are the same up to
+     * float summation order. Call it after pruning and fine-tuning, to save: the result is for
+     * inference. Works for Sequential and functional models; the source is unchanged.
+     *
+     * <pre>{@code Pruning.compact(pruned).save(Path.of("mlp-pruned.myelin"));   // about 4x smaller at 80% sparsity}</pre>
+     */
+    public static Model compact(Model model) {
+        if (model.inputShapes() == null) throw new IllegalArgumentException("Pruning.compact: " + model.describe() + " is not built yet");
+        Map<String, Integer> sparse = new LinkedHashMap<>();   // layer -> nonzeros of its kernel
+        for (Layer l : model.layers()) {
+            Tensor k = switch (l) {
+                case Dense d -> d.kernel().value();
+                case Conv2D c when c.groups() == 1 -> c.kernel().value();
+                case Conv1D c when c.groups() == 1 -> c.kernel().value();
+                default -> null;
+            };
+            if (k == null) continue;
+            int nnz = SparseTensor.countNonzeros(k.toFloatArray());
+            if (SparseTensor.maskBytes(k.numel()) + 4L * nnz < 4L * k.numel()) sparse.put(l.name(), nnz);
+        }
+        if (sparse.isEmpty()) return model;
+        Map<String, Object> cfg = ModelRewrite.config(model);
+        for (Object e : ModelRewrite.entries(cfg)) {
+            String n = ModelRewrite.name(e);
+            Integer nnz = sparse.get(n);
+            if (nnz == null) continue;
+            Layer l = ModelRewrite.find(model, n);
+            Layer t = switch (l) {
+                case Dense d -> new SparseDense(d.units(), d.activation(), d.bias() != null, nnz);
+                case Conv2D c -> new SparseConv2D(c.filters(), c.kernelSize(), c.strides(), c.padding(), c.dilationRate(), c.activation(), c.useBias(), nnz);
+                case Conv1D c -> new SparseConv1D(c.filters(), c.kernelSize(), c.strides(), c.padding(), c.dilationRate(), c.activation(), c.useBias(), nnz);
+                default -> throw new IllegalStateException("no sparse form of " + l.describe());
+            };
+            ModelRewrite.replace(e, t.name(n));
+        }
+        Model out = ModelRewrite.build(cfg, model);
+        try (var ignored = GradMode.noGrad()) {
+            for (Layer l : out.layers()) {
+                Layer s = ModelRewrite.find(model, l.name());
+                if (s == null) continue;
+                switch (l) {
+                    case SparseDense d -> d.setWeights(((Dense) s).kernel().value(), ((Dense) s).bias() == null ? null : ((Dense) s).bias().value());
+                    case SparseConv c -> c.setWeights(((BaseConv<?>) s).kernel().value(), ((BaseConv<?>) s).bias() == null ? null : ((BaseConv<?>) s).bias().value());
+                    default -> ModelRewrite.copyWeights(s, l);
+                }
+            }
+        }
+        return out;
+    }
+
     // ------------------------------------------------------------------ structured
 
     /**

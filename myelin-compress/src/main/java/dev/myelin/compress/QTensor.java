@@ -285,6 +285,16 @@ public final class QTensor {
 
     /** As {@link #matmulTransposed(QTensor, Tensor)}, into {@code out[outOff ..)} as an (m, n) row-major block. */
     public void matmulTransposed(QTensor w, float[] bias, float[] out, int outOff) {
+        matmulTransposed(w, bias, out, outOff, false);
+    }
+
+    /**
+     * As {@link #matmulTransposed(QTensor, float[], float[], int)}, then {@code max(0, .)} on each
+     * output when {@code relu}: fused into the rescale pass, so a quantized layer with a relu
+     * activation writes its output once (measured at batch 1 on the MNIST convnet: the separate
+     * pass cost about 8% of the int8 forward).
+     */
+    void matmulTransposed(QTensor w, float[] bias, float[] out, int outOff, boolean relu) {
         if (w.cols != cols) {
             throw new IllegalArgumentException("QTensor.matmulTransposed: cannot multiply (" + rows + ", " + cols + ") by the transpose of ("
                     + w.rows + ", " + w.cols + "): inner dimensions " + cols + " and " + w.cols + " differ");
@@ -297,26 +307,33 @@ public final class QTensor {
         if (Int8Gemm.useReference()) Int8Gemm.reference(m, n, cols, q, off, cols, w.q, w.off, cols, acc, 0, n);
         else Int8Gemm.packed(m, cols, q, off, cols, w.packed(), acc, 0, n);
         if (Int8Gemm.useReference()) {
-            for (int i = 0; i < m; i++) rescaleReference(acc, i * n, scales[i], w.scales, bias, out, outOff + i * n, n);
+            for (int i = 0; i < m; i++) rescaleReference(acc, i * n, scales[i], w.scales, bias, out, outOff + i * n, n, relu);
         } else {
-            for (int i = 0; i < m; i++) rescale(acc, i * n, scales[i], w.scales, bias, out, outOff + i * n, n);
+            for (int i = 0; i < m; i++) rescale(acc, i * n, scales[i], w.scales, bias, out, outOff + i * n, n, relu);
         }
     }
 
     /** out[j] = acc[j] * (sa * sw[j]) + bias[j], vector form of {@link #rescaleReference} with the same roundings. */
-    private static void rescale(int[] acc, int accOff, float sa, float[] sw, float[] bias, float[] out, int outOff, int n) {
+    private static void rescale(int[] acc, int accOff, float sa, float[] sw, float[] bias, float[] out, int outOff, int n, boolean relu) {
         int j = 0, bound = FS.loopBound(n);
         for (; j < bound; j += LF) {
             FloatVector a = (FloatVector) IntVector.fromArray(IS, acc, accOff + j).convertShape(VectorOperators.I2F, FS, 0);
             FloatVector y = a.mul(FloatVector.fromArray(FS, sw, j).mul(sa));
             if (bias != null) y = y.add(FloatVector.fromArray(FS, bias, j));
+            if (relu) y = y.max(0f);
             y.intoArray(out, outOff + j);
         }
-        for (; j < n; j++) out[outOff + j] = bias == null ? acc[accOff + j] * (sw[j] * sa) : acc[accOff + j] * (sw[j] * sa) + bias[j];
+        for (; j < n; j++) {
+            float y = bias == null ? acc[accOff + j] * (sw[j] * sa) : acc[accOff + j] * (sw[j] * sa) + bias[j];
+            out[outOff + j] = relu ? Math.max(0f, y) : y;
+        }
     }
 
-    private static void rescaleReference(int[] acc, int accOff, float sa, float[] sw, float[] bias, float[] out, int outOff, int n) {
-        for (int j = 0; j < n; j++) out[outOff + j] = bias == null ? acc[accOff + j] * (sw[j] * sa) : acc[accOff + j] * (sw[j] * sa) + bias[j];
+    private static void rescaleReference(int[] acc, int accOff, float sa, float[] sw, float[] bias, float[] out, int outOff, int n, boolean relu) {
+        for (int j = 0; j < n; j++) {
+            float y = bias == null ? acc[accOff + j] * (sw[j] * sa) : acc[accOff + j] * (sw[j] * sa) + bias[j];
+            out[outOff + j] = relu ? Math.max(0f, y) : y;
+        }
     }
 
     @Override

@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * What {@link Quantizer#dynamic} converts. By default every Dense, Conv1D and Conv2D (ungrouped)
- * and Embedding layer is quantized except the last Dense/convolution (the output layer, where
+ * What {@link Quantizer#dynamic} converts. By default every Dense, Conv1D and Conv2D (ungrouped),
+ * LSTM, GRU and Embedding layer is quantized except the last Dense/convolution (the output layer, where
  * int8 error shows most and which is usually small), and a BatchNormalization that directly
  * follows a linear Dense or convolution is folded into it first.
  *

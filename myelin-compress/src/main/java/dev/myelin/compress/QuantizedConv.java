@@ -212,6 +212,7 @@ public abstract sealed class QuantizedConv extends Layer permits QuantizedConv1D
         }
 
         float[] b = bias == null ? null : bias.value().floatData();
+        boolean relu = QuantizedLayers.isRelu(activation), fused = relu || QuantizedLayers.isLinear(activation);
         int pixels = oh * ow, rows = n * pixels;
         float[] out = new float[rows * filters];
         boolean pointwise = kh == 1 && kw == 1 && sh == 1 && sw == 1 && top == 0 && left == 0;
@@ -234,14 +235,15 @@ public abstract sealed class QuantizedConv extends Layer permits QuantizedConv1D
                 src = col;
                 srcOff = 0;
             }
-            QTensor.trusted(src, srcOff, rowScale, r1 - r0, patch).matmulTransposed(wq, b, out, r0 * filters);
+            QTensor.trusted(src, srcOff, rowScale, r1 - r0, patch).matmulTransposed(wq, b, out, r0 * filters, relu);
         }
         int[] os = new int[rank + 2];
         os[0] = n;
         if (rank == 2) os[1] = oh;
         os[rank] = ow;
         os[rank + 1] = filters;
-        return Activations.get(activation).apply(Tensor.wrap(out, os));
+        Tensor y = Tensor.wrap(out, os);
+        return fused ? y : Activations.get(activation).apply(y);   // relu and linear were applied while rescaling
     }
 
     /** The patch of output pixel (img, i, j) into col[dst ..), in (kh, kw, c) order; positions outside the input are 0. */

@@ -129,9 +129,11 @@ public final class QuantizedDense extends Layer {
         float[] out = new float[m * units];
         QTensor xq = inputScale == null ? QTensor.quantizeRows(c.floatData(), c.offset(), m, in)
                 : QTensor.quantizeRows(c.floatData(), c.offset(), m, in, inputScale.value().floatData()[0]);
-        xq.matmulTransposed(w, bias == null ? null : bias.value().floatData(), out, 0);
+        boolean relu = QuantizedLayers.isRelu(activation);
+        xq.matmulTransposed(w, bias == null ? null : bias.value().floatData(), out, 0, relu);
         shape[shape.length - 1] = units;
-        return Activations.get(activation).apply(Tensor.wrap(out, shape));
+        Tensor y = Tensor.wrap(out, shape);
+        return relu || QuantizedLayers.isLinear(activation) ? y : Activations.get(activation).apply(y);
     }
 
     @Override

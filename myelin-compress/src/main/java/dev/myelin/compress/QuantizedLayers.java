@@ -27,7 +27,7 @@ public final class QuantizedLayers {
 
     private static volatile boolean registered;
 
-    /** Registers QuantizedDense, QuantizedConv1D, QuantizedConv2D, QuantizedEmbedding, FakeQuant, QatDense and QatConv2D; idempotent. */
+    /** Registers QuantizedDense, QuantizedConv1D, QuantizedConv2D, QuantizedEmbedding, FakeQuant, QatDense, QatConv2D, QuantizedLSTM, QuantizedGRU and the sparse layers; idempotent. */
     public static void register() {
         if (registered) return;
         synchronized (QuantizedLayers.class) {
@@ -39,6 +39,11 @@ public final class QuantizedLayers {
             Layers.register("FakeQuant", FakeQuant::fromConfig);
             Layers.register("QatDense", QatDense::fromConfig);
             Layers.register("QatConv2D", QatConv2D::fromConfig);
+            Layers.register("QuantizedLSTM", QuantizedLSTM::fromConfig);
+            Layers.register("QuantizedGRU", QuantizedGRU::fromConfig);
+            Layers.register("SparseDense", SparseDense::fromConfig);
+            Layers.register("SparseConv1D", SparseConv1D::fromConfig);
+            Layers.register("SparseConv2D", SparseConv2D::fromConfig);
             registered = true;
         }
     }
@@ -58,6 +63,18 @@ public final class QuantizedLayers {
             throw new IllegalArgumentException(owner + ": input_quantization must be \"dynamic\" or \"static\", got \"" + mode + "\"");
         }
         return mode.equals("static");
+    }
+
+    /** Whether an activation name is relu, which the int8 kernels apply while rescaling (no separate pass). */
+    static boolean isRelu(String activation) {
+        return activation != null && activation.toLowerCase(java.util.Locale.ROOT).equals("relu");
+    }
+
+    /** Whether an activation name is the identity. */
+    static boolean isLinear(String activation) {
+        if (activation == null) return true;
+        String a = activation.toLowerCase(java.util.Locale.ROOT);
+        return a.equals("linear") || a.equals("identity") || a.equals("none");
     }
 
     static void checkScheme(String owner, Map<String, Object> c) {

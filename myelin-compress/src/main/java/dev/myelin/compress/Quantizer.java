@@ -12,6 +12,9 @@ import dev.myelin.nn.layers.Conv1D;
 import dev.myelin.nn.layers.Conv2D;
 import dev.myelin.nn.layers.Dense;
 import dev.myelin.nn.layers.Embedding;
+import dev.myelin.nn.layers.GRU;
+import dev.myelin.nn.layers.LSTM;
+import dev.myelin.nn.layers.RecurrentLayer;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -24,8 +27,9 @@ import java.util.Set;
 /**
  * Post-training quantization. {@link #dynamic} returns a new model in which Dense, Conv1D and
  * Conv2D layers become {@link QuantizedDense}, {@link QuantizedConv1D} and {@link QuantizedConv2D}
- * (int8 weights with one scale per output channel; activations quantized per sample at run time)
- * and Embedding becomes {@link QuantizedEmbedding}; other layers are copied as they are. Layers
+ * (int8 weights with one scale per output channel; activations quantized per sample at run time),
+ * LSTM and GRU become {@link QuantizedLSTM} and {@link QuantizedGRU} (int8 input and recurrent
+ * kernels) and Embedding becomes {@link QuantizedEmbedding}; other layers are copied as they are. Layers
  * trained with {@link QuantizationAware} ({@link QatDense}, {@link QatConv2D}) convert the same
  * way, and {@link FakeQuant} layers, having done their work in training, are dropped. The source
  * model is not changed. {@link #staticInt8} does the same with activation scales calibrated on
@@ -74,7 +78,7 @@ public final class Quantizer {
         Model src = options.foldBatchNorm() ? foldBatchNorm(model) : model;
         Set<String> chosen = chooseLayers(src, options);
         Set<String> calibrated = new LinkedHashSet<>();
-        for (String n : chosen) if (!(ModelRewrite.find(src, n) instanceof Embedding)) calibrated.add(n);
+        for (String n : chosen) if (!(ModelRewrite.find(src, n) instanceof Embedding || isRecurrent(ModelRewrite.find(src, n)))) calibrated.add(n);
         return convert(src, chosen, calibrate(src, calibrated, samples, calibration));
     }
 
@@ -151,6 +155,8 @@ public final class Quantizer {
                         if (inputRanges.containsKey(l.name())) q.setInputScale(staticScale(inputRanges.get(l.name())));
                     }
                     case QuantizedEmbedding q when s instanceof Embedding emb -> q.setWeights(emb.embeddings().value());
+                    case QuantizedRecurrent q when s instanceof RecurrentLayer<?> r ->
+                            q.setWeights(r.kernel().value(), r.recurrentKernel().value(), r.bias() == null ? null : r.bias().value());
                     default -> ModelRewrite.copyWeights(s, l);
                 }
             }
@@ -174,12 +180,17 @@ public final class Quantizer {
         for (Layer l : model.layers()) if (isLinearKind(l)) last = l.name();
         Set<String> out = new LinkedHashSet<>();
         for (Layer l : model.layers()) {
-            boolean candidate = isLinearKind(l) || (options.quantizeEmbeddings() && l instanceof Embedding);
+            boolean candidate = isLinearKind(l) || isRecurrent(l) || (options.quantizeEmbeddings() && l instanceof Embedding);
             if (!candidate || options.keepFloat().contains(l.name())) continue;
             if (options.keepLastFloat() && l.name().equals(last)) continue;
             out.add(l.name());
         }
         return out;
+    }
+
+    /** LSTM and GRU, whose int8 forms are {@link QuantizedLSTM} and {@link QuantizedGRU}. */
+    private static boolean isRecurrent(Layer l) {
+        return l instanceof LSTM || l instanceof GRU;
     }
 
     /** Dense, ungrouped Conv1D/Conv2D, and their quantization-aware forms. */
@@ -200,6 +211,7 @@ public final class Quantizer {
             case Conv1D c -> new QuantizedConv1D(c.filters(), c.kernelSize(), c.strides(), c.padding(), c.dilationRate(), c.activation(), c.useBias())
                     .staticInput(staticInput);
             case Embedding e -> new QuantizedEmbedding(e.inputDim(), e.outputDim(), e.maskZero());
+            case RecurrentLayer<?> r -> QuantizedRecurrent.template(r);   // dynamic only: each step's h is quantized per sample
             default -> throw new IllegalStateException("no quantized form of " + l.describe());
         };
         return q.name(l.name());

@@ -80,6 +80,39 @@ class StaticQuantizationTest {
         assertTrue(relative(m.predict(normal), q.predict(normal)) < 0.03);
     }
 
+    /**
+     * Entropy calibration on Gaussian magnitudes with one huge outlier: the clip lands well inside
+     * the bulk's tail (between 2.5 and 6 standard deviations, where TensorRT's calibrator puts it for
+     * a normal distribution) instead of at the outlier, and never beyond the largest value.
+     */
+    @Test
+    void entropyCalibrationClipsTheTailNotTheBulk() {
+        Rng rng = new Rng(8);
+        float[] mags = new float[20_000];
+        for (int i = 0; i < mags.length; i++) mags[i] = (float) Math.abs(rng.nextGaussian());
+        mags[5] = 40f;
+        float r = Calibration.entropy().range(mags.clone(), mags.length);
+        assertTrue(r > 2.5f && r < 6f, "entropy range " + r);
+        float[] small = {0.5f, 0.25f, 0f};
+        assertTrue(Calibration.entropy().range(small, 3) <= 0.5f);
+        assertEquals(0f, Calibration.entropy().range(new float[]{0, 0}, 2));
+
+        // ReLU outputs: mostly exact zeros, which quantize exactly at any scale and must not pull the clip down
+        float[] relu = new float[20_000];
+        for (int i = 0; i < relu.length; i++) relu[i] = i % 10 < 7 ? 0f : (float) Math.abs(rng.nextGaussian());
+        float rr = Calibration.entropy().range(relu.clone(), relu.length);
+        assertTrue(rr > 2f && rr < 6f, "entropy range of ReLU-like magnitudes " + rr);
+        // images: a spike of saturated pixels at the maximum, which a clip below it would flatten
+        float[] pixels = new float[20_000];
+        for (int i = 0; i < pixels.length; i++) pixels[i] = i % 5 == 0 ? 1f : i % 5 == 1 ? rng.nextFloat() : 0f;
+        assertTrue(Calibration.entropy().range(pixels.clone(), pixels.length) > 0.95f, "the saturated pixels keep the clip at the top");
+
+        Sequential m = new Sequential(new InputLayer(10), new Dense(4), new Dense(2));
+        Tensor x = Tensor.randn(rng, 200, 10);
+        Model q = Quantizer.staticInt8(m, QuantizeOptions.defaults(), x, Calibration.entropy());
+        assertTrue(relative(m.predict(x), q.predict(x)) < 0.05, "entropy-calibrated int8 stays close to float");
+    }
+
     @Test
     void staticConvModelsRoundTripTheirConfigs() {
         Rng rng = new Rng(4);
