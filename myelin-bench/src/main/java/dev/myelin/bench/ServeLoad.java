@@ -61,11 +61,18 @@ final class ServeLoad implements AutoCloseable {
     /** Open loop: requests in flight beyond this are not sent but counted as dropped, so an overloaded server cannot make the generator pile up threads without bound. */
     static final int OPEN_LOOP_MAX_IN_FLIGHT = 4096;
 
-    /** What a run measured; latencies in milliseconds. */
-    record Stats(int clients, double seconds, long ok, long errors, long dropped, double rps, double p50Ms, double p99Ms, String firstError) {
+    /**
+     * What a run measured; latencies in milliseconds. {@code lagP99Ms}, {@code lagMaxMs} (open
+     * loop only, else NaN): how late requests started their send against their scheduled time
+     * (the dispatcher's sleep and the virtual thread's start); a large lag means the generator's
+     * process did not get a core, which the latencies (counted from the scheduled time) include.
+     */
+    record Stats(int clients, double seconds, long ok, long errors, long dropped, double rps, double p50Ms, double p99Ms, String firstError,
+                 double lagP99Ms, double lagMaxMs) {
         String describe() {
-            return String.format(Locale.ROOT, "%.1f req/s, p50 %.2f ms, p99 %.2f ms (%d answered in %.1f s, %d errors%s%s)",
+            return String.format(Locale.ROOT, "%.1f req/s, p50 %.2f ms, p99 %.2f ms (%d answered in %.1f s, %d errors%s%s%s)",
                     rps, p50Ms, p99Ms, ok, seconds, errors, dropped > 0 ? ", " + dropped + " not sent" : "",
+                    Double.isNaN(lagP99Ms) ? "" : String.format(Locale.ROOT, "; send lag p99 %.2f ms, max %.1f ms", lagP99Ms, lagMaxMs),
                     firstError != null ? "; first: " + firstError : "");
         }
     }
@@ -174,7 +181,7 @@ final class ServeLoad implements AutoCloseable {
         sleepUntil(end);
         if (atMeasureEnd != null) atMeasureEnd.run();
         for (Thread t : threads) t.join();
-        return stats(clients, measureNanos, LongList.concat(lat), errors.get(), 0, firstError.get());
+        return stats(clients, measureNanos, LongList.concat(lat), errors.get(), 0, firstError.get(), null);
     }
 
     /** Open-loop arrivals: "fixed" (evenly spaced, the default) or "poisson" (exponential gaps, fixed seed). */
@@ -182,11 +189,14 @@ final class ServeLoad implements AutoCloseable {
 
     /**
      * Requests at {@code rate} per second (see {@link #ARRIVALS}) for {@code warmNanos + measureNanos};
-     * each latency runs from the scheduled send time.
+     * each latency runs from the scheduled send time. The measured requests are those scheduled
+     * inside the window, answered whenever they are (a request scheduled near the window's end
+     * and answered after it still counts: counting by answer time would drop the slowest ones);
+     * the rate is those answered over the window's length.
      */
     Stats openLoop(double rate, long warmNanos, long measureNanos) throws InterruptedException {
         long start = System.nanoTime(), measureStart = start + warmNanos, end = measureStart + measureNanos;
-        LongList lat = new LongList();
+        LongList lat = new LongList(), lag = new LongList();
         AtomicLong errors = new AtomicLong(), dropped = new AtomicLong();
         AtomicReference<String> firstError = new AtomicReference<>();
         Semaphore inFlight = new Semaphore(OPEN_LOOP_MAX_IN_FLIGHT);
@@ -199,18 +209,21 @@ final class ServeLoad implements AutoCloseable {
             long scheduled = (long) next;
             if (scheduled >= end) break;
             sleepUntil(scheduled);
+            boolean measured = scheduled >= measureStart;
             if (!inFlight.tryAcquire()) {
-                dropped.incrementAndGet();
+                if (measured) dropped.incrementAndGet();
                 continue;
             }
             int req = i++ % count();
             Thread.ofVirtual().start(() -> {
                 try {
+                    long t0 = System.nanoTime();
                     boolean ok = send(req, errors, firstError);
                     long t1 = System.nanoTime();
-                    if (ok && t1 >= measureStart && t1 < end) {
+                    if (ok && measured) {
                         synchronized (lat) {
                             lat.add(t1 - scheduled);
+                            lag.add(t0 - scheduled);
                         }
                     }
                 } finally {
@@ -221,11 +234,12 @@ final class ServeLoad implements AutoCloseable {
         sleepUntil(end);
         // let the requests in flight finish before the next run starts (they are not counted)
         if (inFlight.tryAcquire(OPEN_LOOP_MAX_IN_FLIGHT, REQUEST_TIMEOUT.toMillis() + 5_000, TimeUnit.MILLISECONDS)) inFlight.release(OPEN_LOOP_MAX_IN_FLIGHT);
-        long[] all;
+        long[] all, lags;
         synchronized (lat) {
             all = lat.toArray();
+            lags = lag.toArray();
         }
-        return stats(0, measureNanos, all, errors.get(), dropped.get(), firstError.get());
+        return stats(0, measureNanos, all, errors.get(), dropped.get(), firstError.get(), lags);
     }
 
     /** Sends request {@code index}; true for a 200, else counts the error (status and body, or the exception). */
@@ -372,11 +386,18 @@ final class ServeLoad implements AutoCloseable {
         }
     }
 
-    private static Stats stats(int clients, long measureNanos, long[] latNanos, long errors, long dropped, String firstError) {
+    /** {@code lagNanos}: the open loop's send lags, or null. */
+    private static Stats stats(int clients, long measureNanos, long[] latNanos, long errors, long dropped, String firstError, long[] lagNanos) {
         Arrays.sort(latNanos);
+        double lagP99 = Double.NaN, lagMax = Double.NaN;
+        if (lagNanos != null && lagNanos.length > 0) {
+            Arrays.sort(lagNanos);
+            lagP99 = percentile(lagNanos, 0.99) / 1e6;
+            lagMax = lagNanos[lagNanos.length - 1] / 1e6;
+        }
         double seconds = measureNanos / 1e9;
         return new Stats(clients, seconds, latNanos.length, errors, dropped, latNanos.length / seconds,
-                percentile(latNanos, 0.50) / 1e6, percentile(latNanos, 0.99) / 1e6, firstError);
+                percentile(latNanos, 0.50) / 1e6, percentile(latNanos, 0.99) / 1e6, firstError, lagP99, lagMax);
     }
 
     /** Nearest rank: the smallest value with at least {@code q} of the values at or below it; NaN when empty. */

@@ -49,8 +49,11 @@ import java.util.stream.Stream;
  * those of client and server together; on a machine shared with other work they are noisy. Each
  * closed-loop case also prints the process CPU time per answered request (server and generator),
  * steadier than the rates under outside load. The generator is a lean HTTP/1.1 socket client by
- * default ({@code -Dbench.serve.client=jdk} for java.net.http, see {@link ServeLoad}); raw is the
- * better of the thread team and one thread (the server runs each model call on one thread).
+ * default ({@code -Dbench.serve.client=jdk} for java.net.http, see {@link ServeLoad}); raw is
+ * {@code model.forward} on one thread, as the server runs each model call (the thread team's rate
+ * is printed too). The open loop counts the requests scheduled in its window, prints the GC
+ * pauses during it and how late sends started (the generator's own stalls), and when 80% of the
+ * closed-loop peak is more than it sustains, runs again at 80% of what it answered.
  * Narrow a run with {@code -Dbench.serve.models=mlp -Dbench.serve.concurrency=1,64
  * -Dbench.serve.warmup_s=1 -Dbench.serve.measure_s=2}; {@code -Dbench.serve.unbatched=false} skips the
  * unbatched cases, {@code -Dbench.serve.early_dispatch=false} makes batches always wait their delay.
@@ -210,18 +213,86 @@ final class ServeSuite implements Suite {
         }
 
         if (OPEN_LOOP && bestBatchedRps > 0) {
-            double rate = 0.8 * bestBatchedRps;
-            ServeLoad.Stats o;
-            try (ServeLoad load = new ServeLoad(URI.create(server.uri() + "/v2/models/" + s.name(true) + "/infer"), bodies)) {
-                o = load.openLoop(rate, warm, measure);
-            }
+            // 80% of the best closed-loop rate; the open loop costs more CPU per request (a thread
+            // per request, smaller batches), so on a busy machine that rate can be past what it
+            // sustains (requests not sent, fewer answered than asked, p50 in hundreds of ms). Then
+            // once more at 80% of the rate it did answer, so the latencies are those of a server
+            // with headroom, not of a queue growing for the whole run.
             String caseO = s.key() + "_open80_batched";
-            System.out.printf(Locale.ROOT, "serve %s: open loop at %.1f req/s (80%% of the best batched %.1f): %s; p99/p50 %.2f%n",
-                    caseO, rate, bestBatchedRps, o.describe(), o.p99Ms() / o.p50Ms());
+            double rate = 0.8 * bestBatchedRps;
+            String basis = String.format(Locale.ROOT, "80%% of the best batched %.1f", bestBatchedRps);
+            ServeLoad.Stats o = null;
+            for (int attempt = 0; attempt < 2; attempt++) {
+                GcPauses gc = new GcPauses();
+                try (ServeLoad load = new ServeLoad(URI.create(server.uri() + "/v2/models/" + s.name(true) + "/infer"), bodies)) {
+                    o = load.openLoop(rate, warm, measure);
+                } finally {
+                    gc.close();
+                }
+                boolean saturated = o.dropped() > 0 || o.rps() < 0.97 * rate;
+                System.out.printf(Locale.ROOT, "serve %s: open loop at %.1f req/s (%s): %s; p99/p50 %.2f%s%n",
+                        caseO, rate, basis, o.describe(), o.p99Ms() / o.p50Ms(), saturated ? "; SATURATED" : "");
+                System.out.printf(Locale.ROOT, "serve %s: GC pauses during the run (warm-up included, %.1f s): %s%n", caseO, (warm + measure) / 1e9, gc.describe());
+                if (!saturated || attempt == 1) break;
+                basis = String.format(Locale.ROOT, "80%% of the %.1f the open loop at %.1f answered", o.rps(), rate);
+                rate = 0.8 * o.rps();
+            }
+            peerless.add(line(caseO, "rate_asked", rate));
             peerless.add(line(caseO, "rps", o.rps()));
             peerless.add(line(caseO, "p50_ms", o.p50Ms()));
             peerless.add(line(caseO, "p99_ms", o.p99Ms()));
             peerless.add(String.format(Locale.ROOT, "RESULT serve %s p99_over_p50 myelin=%.2f", caseO, o.p99Ms() / o.p50Ms()));
+        }
+    }
+
+    /**
+     * The stop-the-world GC pauses while it is open, from the collectors' notifications: for a
+     * collector that reports its pauses apart from its concurrent cycles (ZGC, Shenandoah: beans
+     * named "... Pauses"), only those; otherwise (Parallel, Serial, G1) every collection, which
+     * for them is a pause (G1's concurrent marking is reported by a bean of its own, left out).
+     */
+    private static final class GcPauses implements AutoCloseable {
+        private final List<Runnable> removers = new ArrayList<>();
+        private final List<Long> pausesMs = new ArrayList<>();
+
+        GcPauses() {
+            List<java.lang.management.GarbageCollectorMXBean> beans = java.lang.management.ManagementFactory.getGarbageCollectorMXBeans();
+            boolean separate = beans.stream().anyMatch(b -> b.getName().contains("Pauses"));
+            for (java.lang.management.GarbageCollectorMXBean b : beans) {
+                if (separate ? !b.getName().contains("Pauses") : b.getName().contains("Concurrent")) continue;
+                if (!(b instanceof javax.management.NotificationEmitter e)) continue;
+                javax.management.NotificationListener l = (n, h) -> {
+                    if (!com.sun.management.GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(n.getType())) return;
+                    var info = com.sun.management.GarbageCollectionNotificationInfo.from((javax.management.openmbean.CompositeData) n.getUserData());
+                    synchronized (pausesMs) {
+                        pausesMs.add(info.getGcInfo().getDuration());
+                    }
+                };
+                e.addNotificationListener(l, null, null);
+                removers.add(() -> {
+                    try {
+                        e.removeNotificationListener(l);
+                    } catch (javax.management.ListenerNotFoundException ignored) {
+                        // already gone
+                    }
+                });
+            }
+        }
+
+        String describe() {
+            synchronized (pausesMs) {
+                long total = 0, max = 0;
+                for (long p : pausesMs) {
+                    total += p;
+                    max = Math.max(max, p);
+                }
+                return pausesMs.size() + " pauses, " + total + " ms in all, longest " + max + " ms";
+            }
+        }
+
+        @Override
+        public void close() {
+            for (Runnable r : removers) r.run();
         }
     }
 
@@ -274,8 +345,10 @@ final class ServeSuite implements Suite {
 
     /**
      * {@code model.forward} in no-grad mode on a batch of {@code rows}, output copied out as the
-     * server does: samples/s, the better of Myelin's thread team (all cores on one call) and one
-     * thread alone (as the server runs a model call), so the served rate is held against the best.
+     * server does: samples/s on one thread, as the served models run (one instance, one worker
+     * thread, intra_op_parallel false), so served/raw is the serving overhead on the same compute.
+     * The thread team's rate is printed beside it: at large batches it is faster (CNN at batch 61:
+     * 22800 against 14600 samples/s), and holding a one-thread server against it halved the ratio.
      */
     private static double rawSamplesPerSecond(Served s, int rows) {
         double team = rawSamplesPerSecond(s, rows, false);
@@ -286,7 +359,7 @@ final class ServeSuite implements Suite {
         }
         System.out.printf(Locale.ROOT, "serve %s raw forward at batch %d: %.1f samples/s on the thread team, %.1f on one thread%n",
                 s.key(), rows, team, one);
-        return Math.max(team, one);
+        return one;
     }
 
     private static double rawSamplesPerSecond(Served s, int rows, boolean oneThread) {

@@ -119,6 +119,15 @@ public final class Batcher implements AutoCloseable {
     private int coming;
     /** Workers waiting in {@link #nextBatch} for a request or for the batch to fill (guarded by lock). */
     private int idle;
+    /**
+     * A submission signalled a waiting worker that has not yet looked at the queue again (guarded by
+     * lock): later arrivals need not signal (the worker sees them when it looks), so a burst costs
+     * one signal. Without it every arrival signalled, as the woken worker still counts as idle until
+     * it gets the lock back (measured: 575 signals for 58 batches of 3000 rows submitted in a row).
+     */
+    private boolean woken;
+    /** Times a submission woke a worker (guarded by lock): at most one per batch, not one per request. */
+    private long wakeUps;
     private boolean closing;
 
     /** Starts one worker thread per model in {@code instances}. */
@@ -576,8 +585,10 @@ public final class Batcher implements AutoCloseable {
             // Wake a worker only when this arrival can change its decision: every announced request
             // is now here (early dispatch), or the batch it waits to fill is full. A worker waiting
             // for its delay otherwise sleeps on, so a burst of arrivals costs one wake-up, not one each.
-            if (idle > 0 && (queue.size() == 1 || (config.earlyDispatch() && coming == 0) || queuedRows() >= config.maxBatchSize())) {
+            if (idle > 0 && !woken && (queue.size() == 1 || (config.earlyDispatch() && coming == 0) || queuedRows() >= config.maxBatchSize())) {
+                woken = true;
                 changed.signal();
+                wakeUps++;
             }
         } finally {
             lock.unlock();
@@ -597,6 +608,16 @@ public final class Batcher implements AutoCloseable {
         }
         Pending first = queue.peekFirst();
         return first == null ? 0 : rowsReady(first);
+    }
+
+    /** Times a submission signalled a waiting worker so far (for tests: wake-ups are per batch, not per request). */
+    long wakeUps() {
+        lock.lock();
+        try {
+            return wakeUps;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Requests waiting now. */
@@ -642,6 +663,7 @@ public final class Batcher implements AutoCloseable {
                         changed.await();
                     } finally {
                         idle--;
+                        woken = false;   // this worker looks again now (if it was not the one signalled, that one will look too)
                     }
                     continue;
                 }
@@ -660,6 +682,7 @@ public final class Batcher implements AutoCloseable {
                     changed.awaitNanos(Math.min(wait, first.enqueued + timeoutNanos - now + 1));
                 } finally {
                     idle--;
+                    woken = false;
                 }
             }
         } finally {

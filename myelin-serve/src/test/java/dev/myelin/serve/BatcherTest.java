@@ -114,6 +114,36 @@ class BatcherTest {
         }
     }
 
+    /**
+     * Submitting is cheap for many tiny submissions (the MQTT bridge): a worker is woken when its
+     * decision can change (the queue was empty, the batch is full, early dispatch), never once per
+     * request, and no timer is set per request.
+     */
+    @Test
+    void submissionsWakeTheWorkerOncePerBatchNotOncePerRequest() {
+        Model mlp = mlp(1);
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        float[] x = features(new Random(2), 1);
+        // waiting out a long delay: 20 rows (fewer than a full batch) cost one wake-up, the first
+        try (Batcher b = Batcher.builder("delay", mlp).maxBatchSize(64).maxQueueDelay(Duration.ofMillis(300))
+                .earlyDispatch(false).meterRegistry(registry).build()) {
+            List<CompletableFuture<float[]>> fs = new ArrayList<>();
+            for (int i = 0; i < 20; i++) fs.add(b.submit(x));
+            for (CompletableFuture<float[]> f : fs) assertClose(predict(mlp, x, 1), f.join());
+            assertTrue(b.wakeUps() <= 1, "20 rows queued within the delay woke the worker " + b.wakeUps() + " times");
+        }
+        // greedy batching (early dispatch, nothing announced), 3000 single rows from one thread:
+        // at most one wake-up per model call
+        try (Batcher b = Batcher.builder("burst", mlp).maxBatchSize(64).maxQueueSize(4096).meterRegistry(registry).build()) {
+            List<CompletableFuture<float[]>> fs = new ArrayList<>();
+            for (int i = 0; i < 3000; i++) fs.add(b.submit(x));
+            for (CompletableFuture<float[]> f : fs) f.join();
+            long calls = registry.find("myelin.serve.inference.batch.size").tag("model", "burst").summary().count();
+            assertTrue(b.wakeUps() <= calls, b.wakeUps() + " wake-ups for " + calls + " model calls of 3000 rows");
+            assertTrue(calls < 3000, "rows queued while the worker ran share model calls: " + calls + " calls");
+        }
+    }
+
     /** A batcher built with .server(s) records into the server's registry: its meters show at /metrics. */
     @Test
     void aBatcherBesideAServerSharesItsMetrics(@TempDir Path repo) throws Exception {
