@@ -53,7 +53,10 @@ import java.util.stream.Stream;
  *     (device to broker to bridge to broker to collector: arrival-to-publish plus two broker hops);</li>
  * <li>{@code d1000 bridge_p99_ms}: the bridge's own {@code myelin.iot.result.latency} over the measured
  *     span, from the reading's arrival at the bridge to its prediction acknowledged by the broker, as the
- *     upper bound of the timer's bucket that holds the 99th percentile (1, 2, 5, 10, 20, 50 ms...).</li>
+ *     upper bound of the timer's bucket that holds the 99th percentile (1, 2, 5, 10, 20, 50 ms...);</li>
+ * <li>{@code d1000 bridge_cpu_pct}, {@code broker_cpu_pct}, {@code loadgen_cpu_pct}, {@code others_cpu_pct}: CPU over
+ *     the measured span, % of one core, of the bridge's threads, Mosquitto, the devices and collector, and the rest
+ *     of the machine (see {@link CpuSnapshot}); printed per reading too.</li>
  * </ul>
  * There is no peer library, so no ratio. Broker, bridge, devices and collector share the machine's
  * cores: on 2 cores they compete with each other (and with any other work on the machine).
@@ -97,6 +100,9 @@ final class MqttSuite implements Suite {
                     // the bridge may hold this many unacknowledged QoS 1 readings, so windows of many devices share a model call
                     "max_inflight_messages 2000",
                     "max_queued_messages 1000000",
+                    // Mosquitto's default (false) keeps Nagle's algorithm on its sockets: at this load it coalesces small packets
+                    // (measured: with true, 35 instead of 25 us of broker CPU per reading); -Dbench.mqtt.nodelay=true to compare
+                    "set_tcp_nodelay " + Boolean.parseBoolean(System.getProperty("bench.mqtt.nodelay", "false")),
                     "log_dest file " + dir.resolve("mosquitto.log"),
                     "log_type error",
                     "log_type warning",
@@ -104,7 +110,7 @@ final class MqttSuite implements Suite {
             broker = new ProcessBuilder(bin, "-c", dir.resolve("mosquitto.conf").toString()).redirectErrorStream(true)
                     .redirectOutput(dir.resolve("stdout.log").toFile()).start();
             awaitListening(broker, port);
-            return measure(dir, port);
+            return measure(dir, port, broker.pid());
         } finally {
             if (broker != null) {
                 broker.destroy();
@@ -116,7 +122,7 @@ final class MqttSuite implements Suite {
         }
     }
 
-    private List<Result> measure(Path dir, int port) throws Exception {
+    private List<Result> measure(Path dir, int port, long brokerPid) throws Exception {
         Path modelFile = dir.resolve("w32.myelin");
         new Sequential(new InputLayer(WINDOW, 2), new Flatten(), new Dense(16, "relu"), new Dense(1, "sigmoid")).seed(1).save(modelFile);
         BridgeConfig config = BridgeConfig.builder().broker("tcp://127.0.0.1:" + port).clientId("bench-bridge").qos(QOS)
@@ -178,6 +184,7 @@ final class MqttSuite implements Suite {
             int round = WINDOW - 1;
             long nextReport = start + 1_000_000_000L, lastPred = predictions.get();
             io.micrometer.core.instrument.distribution.HistogramSnapshot atMeasureStart = null;
+            CpuSnapshot cpuAtStart = null;
             var latencyTimer = registry.get("myelin.iot.result.latency").timer();
             while (System.nanoTime() < end) {
                 for (int k = 0; k < DEVICES && System.nanoTime() < end; k++) {
@@ -189,7 +196,10 @@ final class MqttSuite implements Suite {
                     devices.publishWith().topic(topics[k]).payload(reading(t, k, round)).qos(qos).send();
                     sent++;
                     long now = System.nanoTime();
-                    if (atMeasureStart == null && now >= measureFrom) atMeasureStart = latencyTimer.takeSnapshot();
+                    if (atMeasureStart == null && now >= measureFrom) {
+                        atMeasureStart = latencyTimer.takeSnapshot();
+                        cpuAtStart = CpuSnapshot.take(brokerPid);
+                    }
                     if (now >= nextReport) {
                         long p = predictions.get();
                         System.out.printf(Locale.ROOT, "mqtt: %4.0f s  %8.0f readings/s  in flight %4d  bridge %s%n",
@@ -201,6 +211,7 @@ final class MqttSuite implements Suite {
                 }
                 round++;
             }
+            cpu = cpuAtStart == null ? null : CpuSnapshot.take(brokerPid).since(cpuAtStart);
             // let what is in flight come back before closing
             inFlight.tryAcquire(IN_FLIGHT, 10, TimeUnit.SECONDS);
             stats = bridge.stats();
@@ -218,11 +229,89 @@ final class MqttSuite implements Suite {
         System.out.printf(Locale.ROOT, "mqtt: %d predictions in the %.0f s measured: %.0f readings/s, publish-to-prediction p50 %.2f ms, p99 %.2f ms; "
                 + "bridge arrival-to-published p99 <= %.0f ms (its bucket)%n", n, MEASURE_S, rate, p50, p99, bridgeP99);
         String c = "d" + DEVICES + (QOS == 1 ? "" : "_qos" + QOS);
-        return List.of(
+        List<Result> results = new ArrayList<>(List.of(
                 new Result("mqtt", c, "readings_per_s", true, rate, null, Double.NaN),
                 new Result("mqtt", c, "p50_ms", false, p50, null, Double.NaN),
                 new Result("mqtt", c, "p99_ms", false, p99, null, Double.NaN),
-                new Result("mqtt", c, "bridge_p99_ms", false, bridgeP99, null, Double.NaN));
+                new Result("mqtt", c, "bridge_p99_ms", false, bridgeP99, null, Double.NaN)));
+        if (cpu != null) {
+            System.out.printf(Locale.ROOT, "mqtt: CPU over the measured span, %% of one core: %s%n", cpu);
+            System.out.printf(Locale.ROOT, "mqtt: per reading: bridge %.1f us, broker %.1f us, devices+collector %.1f us of CPU%n",
+                    cpu.bridge() * 1e6 / n, cpu.broker() * 1e6 / n, cpu.loadGenerator() * 1e6 / n);
+            results.add(new Result("mqtt", c, "bridge_cpu_pct", false, 100 * cpu.bridge() / cpu.seconds(), null, Double.NaN));
+            results.add(new Result("mqtt", c, "broker_cpu_pct", false, 100 * cpu.broker() / cpu.seconds(), null, Double.NaN));
+            results.add(new Result("mqtt", c, "loadgen_cpu_pct", false, 100 * cpu.loadGenerator() / cpu.seconds(), null, Double.NaN));
+            results.add(new Result("mqtt", c, "others_cpu_pct", false, 100 * cpu.others() / cpu.seconds(), null, Double.NaN));
+        }
+        return results;
+    }
+
+    /** CPU seconds over the measured span, set at its end. */
+    private CpuSnapshot cpu;
+
+    /**
+     * CPU time (seconds) by who spent it, so the result says where the 2 cores went: the bridge's threads (its MQTT
+     * client's event loop {@code myelin-mqtt-netty-*}, the intake, the batcher {@code myelin-serve-*}), the load
+     * generator's (the devices' and collector's clients {@code bench-mqtt-netty-*} and the publishing {@code main}),
+     * the HiveMQ clients' shared RxJava threads, the rest of this JVM (JIT compilers, GC), Mosquitto (from
+     * /proc/PID/stat), and everything else on the machine (from /proc/stat; other people's work included).
+     */
+    record CpuSnapshot(double seconds, double bridge, double loadGenerator, double rx, double jvmOther, double broker, double others,
+                       java.util.Map<Long, Long> threads, java.util.Map<Long, String> names, double process, double machineBusy) {
+        static CpuSnapshot take(long brokerPid) {
+            var mx = java.lang.management.ManagementFactory.getThreadMXBean();
+            java.util.Map<Long, Long> threads = new java.util.HashMap<>();
+            java.util.Map<Long, String> names = new java.util.HashMap<>();
+            for (var info : mx.getThreadInfo(mx.getAllThreadIds())) {
+                if (info == null) continue;
+                long t = mx.getThreadCpuTime(info.getThreadId());
+                if (t < 0) continue;
+                threads.put(info.getThreadId(), t);
+                names.put(info.getThreadId(), info.getThreadName());
+            }
+            double process = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                    .getProcessCpuTime() / 1e9;
+            double broker = Double.NaN, busy = Double.NaN;
+            try {
+                // fields 14 and 15 (utime, stime) after the ")" that ends the command name, in clock ticks (USER_HZ, 100 on Linux)
+                String stat = Files.readString(Path.of("/proc/" + brokerPid + "/stat"));
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                broker = (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+                String[] cpu = Files.readAllLines(Path.of("/proc/stat")).getFirst().trim().split("\\s+");
+                long total = 0;
+                for (int i = 1; i < Math.min(cpu.length, 9); i++) total += Long.parseLong(cpu[i]); // user .. steal (guest is within user)
+                busy = (total - Long.parseLong(cpu[4]) - Long.parseLong(cpu[5])) / 100.0; // minus idle and iowait
+            } catch (IOException | RuntimeException e) {
+                // not Linux: no broker or machine figures
+            }
+            return new CpuSnapshot(System.nanoTime() / 1e9, 0, 0, 0, 0, broker, 0, threads, names, process, busy);
+        }
+
+        /** The CPU spent between {@code start} and this snapshot, by group. */
+        CpuSnapshot since(CpuSnapshot start) {
+            double bridge = 0, load = 0, rx = 0, accounted = 0;
+            for (var e : threads.entrySet()) {
+                double s = (e.getValue() - start.threads.getOrDefault(e.getKey(), 0L)) / 1e9;
+                String n = names.get(e.getKey());
+                if (n.startsWith("myelin-")) bridge += s;
+                else if (n.startsWith("bench-mqtt-") || n.equals("main")) load += s;
+                else if (n.startsWith("Rx")) rx += s;
+                else continue;
+                accounted += s;
+            }
+            double proc = process - start.process;
+            double broker = this.broker - start.broker;
+            double others = (machineBusy - start.machineBusy) - proc - broker;
+            return new CpuSnapshot(seconds - start.seconds, bridge, load, rx, proc - accounted, broker, others, java.util.Map.of(), java.util.Map.of(), proc, Double.NaN);
+        }
+
+        @Override
+        public String toString() {
+            double s = seconds / 100;
+            return String.format(Locale.ROOT, "bridge %.0f%%, devices+collector %.0f%%, HiveMQ Rx threads (both) %.0f%%, JIT/GC/other JVM %.0f%%, "
+                    + "Mosquitto %.0f%%, the rest of the machine %.0f%% (of %d cores)", bridge / s, loadGenerator / s, rx / s, jvmOther / s,
+                    broker / s, others / s, Runtime.getRuntime().availableProcessors());
+        }
     }
 
     /** The measured span (nanoTime), set when the closed loop starts; the collector counts predictions of readings sent in it. */
@@ -234,7 +323,10 @@ final class MqttSuite implements Suite {
     private static Mqtt5AsyncClient client(String id, int port) {
         // daemon network threads, so the run ends when the suite is done
         return MqttClient.builder().identifier(id).serverHost("127.0.0.1").serverPort(port)
-                .executorConfig(MqttClientExecutorConfig.builder().nettyExecutor(NETTY).build()).useMqttVersion5().buildAsync();
+                .executorConfig(MqttClientExecutorConfig.builder().nettyExecutor(NETTY)
+                        // completions and the collector's callback on the network thread: no hop through RxJava's pool
+                        .applicationScheduler(io.reactivex.schedulers.Schedulers.trampoline()).build())
+                .useMqttVersion5().buildAsync();
     }
 
     /**

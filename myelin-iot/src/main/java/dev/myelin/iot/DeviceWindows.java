@@ -32,8 +32,8 @@ final class DeviceWindows {
         final boolean[] fired;
         /** True until the bridge has linked a new device to work still pending from an earlier, evicted state of it. */
         boolean fresh = true;
-        /** The prediction topic for this device, filled in on its first prediction. */
-        String outputTopic;
+        /** The prediction topic for this device, built (and validated) once on its first prediction rather than per message. */
+        com.hivemq.client.mqtt.datatypes.MqttTopic outputTopic;
 
         Device(String id, int size, int features, int rules) {
             this.id = id;

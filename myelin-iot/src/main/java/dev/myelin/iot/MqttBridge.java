@@ -1,5 +1,6 @@
 package dev.myelin.iot;
 
+import com.hivemq.client.mqtt.datatypes.MqttTopic;
 import dev.myelin.nn.Model;
 import dev.myelin.serve.InferenceServer;
 import io.micrometer.core.instrument.Counter;
@@ -324,7 +325,8 @@ public final class MqttBridge implements AutoCloseable {
         }
         float[] window = devices.append(d, r.values(), time);
         if (window == null) { // the window is not full yet, or this reading falls between strides
-            d.tail = d.tail.thenRun(() -> ack(m));
+            if (d.tail.isDone()) ack(m); // nothing of this device's is pending: no need to queue behind it
+            else d.tail = d.tail.thenRun(() -> ack(m));
             return;
         }
         double start = devices.windowStart(d);
@@ -347,32 +349,48 @@ public final class MqttBridge implements AutoCloseable {
             reportThenAck(m, device, "the model could not take the window: " + e.getMessage());
             return;
         }
+        // This device's results leave in reading order: after its earlier work (d.tail), which is usually done by now,
+        // so the prediction leads straight to the publication. Then the reading is acknowledged, or reported and acknowledged.
+        // (Not pipelined: the HiveMQ client blocks the publishing thread once more publications wait for the broker than
+        // its window holds, so the bridge keeps at most one result per device in flight.)
         DeviceWindows.Device dev = d;
-        d.tail = d.tail
-                .thenCompose(v -> prediction)
-                .thenCompose(out -> publishResults(dev, time, start, window, out))
-                .handle((v, e) -> e)
-                .thenCompose(e -> {
-                    if (e == null) {
-                        ack(m);
-                        resultLatency.record(System.nanoTime() - arrived, TimeUnit.NANOSECONDS);
-                        return CompletableFuture.<Void>completedFuture(null);
-                    }
-                    Throwable cause = unwrap(e);
-                    String reason = cause instanceof PublishFailed pf
-                            ? "the broker did not take the result: " + pf.getMessage()
-                            : "the model failed on this window: " + cause;
-                    return report(m, device, reason).thenRun(() -> ack(m));
-                })
-                .exceptionally(this::failed);
+        CompletableFuture<Void> previous = d.tail;
+        CompletableFuture<float[]> ready = previous.isDone() ? prediction : previous.thenCompose(v -> prediction);
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        ready.thenCompose(out -> publishResults(dev, time, start, window, out)).whenComplete((v, e) -> {
+            if (e == null) {
+                ack(m);
+                resultLatency.record(System.nanoTime() - arrived, TimeUnit.NANOSECONDS);
+                done.complete(null);
+                return;
+            }
+            Throwable cause = unwrap(e);
+            String reason = cause instanceof PublishFailed pf
+                    ? "the broker did not take the result: " + pf.getMessage()
+                    : "the model failed on this window: " + cause;
+            // a report that cannot be published leaves the reading unacknowledged (publish.failures counts it); the chain goes on
+            report(m, device, reason).whenComplete((x, y) -> {
+                if (y == null) ack(m);
+                done.complete(null);
+            });
+        });
+        d.tail = done;
     }
 
     /** Publishes the prediction, then evaluates the rules and publishes the alerts they raise (this device's work runs one step at a time). */
     private CompletableFuture<Void> publishResults(DeviceWindows.Device d, double time, double start, float[] window, float[] out) {
         String id = config.clientId();
-        if (d.outputTopic == null) d.outputTopic = config.topic(config.outputTopic(), d.id, null); // filled in once per device
+        if (d.outputTopic == null) { // built once per device
+            String topic = config.topic(config.outputTopic(), d.id, null);
+            try {
+                d.outputTopic = MqttTopic.of(topic);
+            } catch (IllegalArgumentException e) {
+                publishFailures.increment();
+                return CompletableFuture.failedFuture(new PublishFailed(topic, e));
+            }
+        }
         CompletableFuture<Void> prediction = publish(d.outputTopic, Messages.prediction(id, d.id, time, start, out),
-                config.outputQos(), config.outputRetain()).thenRun(predictionsOut::increment);
+                config.outputQos(), config.outputRetain(), predictionsOut);
         List<AlertRule> rules = config.alertRules();
         if (rules.isEmpty()) return prediction;
         List<CompletableFuture<Void>> sent = new ArrayList<>();
@@ -389,8 +407,7 @@ public final class MqttBridge implements AutoCloseable {
             if (d.runs[i] >= rule.consecutive() && !d.fired[i]) {
                 d.fired[i] = true;
                 sent.add(publish(config.topic(config.alertTopic(), d.id, rule.name()),
-                        Messages.alert(id, d.id, rule, score, time, start, window, features), config.outputQos(), false)
-                        .thenRun(alertsOut::increment));
+                        Messages.alert(id, d.id, rule, score, time, start, window, features), config.outputQos(), false, alertsOut));
             }
         }
         return CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new));
@@ -403,25 +420,40 @@ public final class MqttBridge implements AutoCloseable {
         }
     }
 
-    private CompletableFuture<Void> publish(String topic, byte[] payload, int qos, boolean retain) {
+    /** Publishes; completes once the broker has it ({@code published} counts it), or fails with {@link PublishFailed}. */
+    private CompletableFuture<Void> publish(String topic, byte[] payload, int qos, boolean retain, Counter published) {
+        MqttTopic t;
+        try {
+            t = MqttTopic.of(topic);
+        } catch (IllegalArgumentException e) {
+            publishFailures.increment();
+            return CompletableFuture.failedFuture(new PublishFailed(topic, e));
+        }
+        return publish(t, payload, qos, retain, published);
+    }
+
+    private CompletableFuture<Void> publish(MqttTopic topic, byte[] payload, int qos, boolean retain, Counter published) {
         CompletableFuture<Void> f;
         try {
             f = mqtt.publish(topic, payload, qos, retain);
         } catch (RuntimeException e) {
             f = CompletableFuture.failedFuture(e);
         }
+        // one stage per publication: counted either way
         return f.handle((v, e) -> {
-            if (e == null) return null;
+            if (e == null) {
+                published.increment();
+                return null;
+            }
             publishFailures.increment();
-            throw new PublishFailed(topic, e);
+            throw new PublishFailed(topic.toString(), e);
         });
     }
 
     /** Reports on the error topic; completes once the broker has the report, exceptionally if it could not be published. */
     private CompletableFuture<Void> report(MqttTransport.Incoming m, String device, String reason) {
         byte[] msg = Messages.error(config.clientId(), m.topic(), device, reason, m.payload());
-        return publish(config.topic(config.errorTopic(), device == null ? "unknown" : device, null), msg, Math.max(1, config.outputQos()), false)
-                .thenRun(errorsOut::increment);
+        return publish(config.topic(config.errorTopic(), device == null ? "unknown" : device, null), msg, Math.max(1, config.outputQos()), false, errorsOut);
     }
 
     /** A reading answered by an error message: acknowledged once the report is at the broker. */

@@ -7,12 +7,14 @@ import com.hivemq.client.mqtt.MqttClientSslConfig;
 import com.hivemq.client.mqtt.MqttClientSslConfigBuilder;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.datatypes.MqttTopic;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3AsyncClient;
 import com.hivemq.client.mqtt.mqtt3.message.subscribe.Mqtt3Subscription;
 import com.hivemq.client.mqtt.mqtt3.message.subscribe.suback.Mqtt3SubAckReturnCode;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscription;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCode;
+import io.reactivex.schedulers.Schedulers;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -46,7 +48,8 @@ abstract sealed class MqttTransport {
      * keep its JVM alive (the client's own default event loop outlives the bridge's last
      * disconnect). One executor for every bridge, so they share one event loop group.
      */
-    private static final Executor NETTY = Executors.newThreadPerTaskExecutor(Thread.ofPlatform().daemon().name("myelin-mqtt-netty-", 0).factory());
+    private static final String NETTY_THREAD = "myelin-mqtt-netty-";
+    private static final Executor NETTY = Executors.newThreadPerTaskExecutor(Thread.ofPlatform().daemon().name(NETTY_THREAD, 0).factory());
 
     /** One incoming message; {@code ack} sends its PUBACK/PUBREC (QoS 1/2; nothing for QoS 0). */
     record Incoming(String topic, byte[] payload, int qos, Runnable ack) {}
@@ -59,7 +62,12 @@ abstract sealed class MqttTransport {
     static MqttTransport create(BridgeConfig c, String willTopic, byte[] willPayload, Runnable onConnected) throws IOException {
         AtomicBoolean connectedOnce = new AtomicBoolean();
         MqttClientBuilder b = MqttClient.builder()
-                .executorConfig(MqttClientExecutorConfig.builder().nettyExecutor(NETTY).build())
+                // Completions of sends, connects and subscribes run on the network thread that took the broker's answer
+                // (trampoline: no hop), not on the client's default RxJava computation pool: at QoS 1 every prediction's PUBACK
+                // would otherwise wake a pool thread, which then wakes the event loop again to send the reading's PUBACK.
+                // The bridge's continuations never block (they publish, acknowledge and count); incoming readings still
+                // go to the bridge's own intake thread (see connect).
+                .executorConfig(MqttClientExecutorConfig.builder().nettyExecutor(NETTY).applicationScheduler(Schedulers.trampoline()).build())
                 .identifier(c.clientId())
                 .serverHost(c.host())
                 .serverPort(c.port())
@@ -91,7 +99,50 @@ abstract sealed class MqttTransport {
     abstract CompletableFuture<Void> subscribe(List<String> filters, int qos);
 
     /** Completes when the broker has the message (at QoS 1/2), or once sent (QoS 0). */
-    abstract CompletableFuture<Void> publish(String topic, byte[] payload, int qos, boolean retain);
+    final CompletableFuture<Void> publish(String topic, byte[] payload, int qos, boolean retain) {
+        return publish(MqttTopic.of(topic), payload, qos, retain);
+    }
+
+    /**
+     * Publications sent and not yet answered by the broker, beyond which one asked for on a network thread is
+     * handed to {@link #OVERFLOW} instead of sent there: the client makes {@code send} wait (the calling thread
+     * blocks) while more publications are outstanding than its window holds (64 queued sends plus the broker's
+     * receive maximum), and a network thread waiting there would never read the acknowledgements that end the wait.
+     */
+    static final int INLINE_LIMIT = 48;
+    /** Sends publications asked for on a network thread while many are outstanding: this thread may wait in the client, a network thread may not. */
+    private static final java.util.concurrent.ExecutorService OVERFLOW =
+            Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("myelin-mqtt-publish").factory());
+    private final java.util.concurrent.atomic.AtomicInteger outstanding = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** As {@link #publish(String, byte[], int, boolean)} on a topic built once (the client validates a topic string on every build). */
+    final CompletableFuture<Void> publish(MqttTopic topic, byte[] payload, int qos, boolean retain) {
+        if (outstanding.get() >= INLINE_LIMIT && Thread.currentThread().getName().startsWith(NETTY_THREAD)) {
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            OVERFLOW.execute(() -> counted(topic, payload, qos, retain).whenComplete((v, e) -> {
+                if (e == null) f.complete(null);
+                else f.completeExceptionally(e);
+            }));
+            return f;
+        }
+        return counted(topic, payload, qos, retain);
+    }
+
+    private CompletableFuture<Void> counted(MqttTopic topic, byte[] payload, int qos, boolean retain) {
+        outstanding.incrementAndGet();
+        CompletableFuture<Void> f;
+        try {
+            f = send(topic, payload, qos, retain);
+        } catch (RuntimeException e) {
+            outstanding.decrementAndGet();
+            throw e;
+        }
+        f.whenComplete((v, e) -> outstanding.decrementAndGet());
+        return f;
+    }
+
+    /** The client's publish. */
+    abstract CompletableFuture<Void> send(MqttTopic topic, byte[] payload, int qos, boolean retain);
 
     /** A clean disconnect: the broker keeps the session (until it expires) and does not send the will. */
     abstract CompletableFuture<Void> disconnect();
@@ -182,7 +233,7 @@ abstract sealed class MqttTransport {
         }
 
         @Override
-        CompletableFuture<Void> publish(String topic, byte[] payload, int qos, boolean retain) {
+        CompletableFuture<Void> send(MqttTopic topic, byte[] payload, int qos, boolean retain) {
             return client.publishWith().topic(topic).payload(payload).qos(qos(qos)).retain(retain).send().thenAccept(r -> {
                 if (r.getError().isPresent()) throw new IllegalStateException("publishing to " + topic + " failed: " + r.getError().get().getMessage(), r.getError().get());
             });
@@ -242,7 +293,7 @@ abstract sealed class MqttTransport {
         }
 
         @Override
-        CompletableFuture<Void> publish(String topic, byte[] payload, int qos, boolean retain) {
+        CompletableFuture<Void> send(MqttTopic topic, byte[] payload, int qos, boolean retain) {
             return client.publishWith().topic(topic).payload(payload).qos(qos(qos)).retain(retain).send().thenAccept(p -> {});
         }
 

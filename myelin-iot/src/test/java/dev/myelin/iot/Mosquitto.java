@@ -41,6 +41,15 @@ final class Mosquitto implements AutoCloseable {
 
     /** With a second, TLS listener ({@link #tlsPort}) serving this PEM certificate and key. */
     static Mosquitto start(Path certPem, Path keyPem) throws IOException {
+        return start(certPem, keyPem, 1000);
+    }
+
+    /** With at most {@code maxInflight} unacknowledged QoS 1 messages each way per client (also its receive maximum). */
+    static Mosquitto start(int maxInflight) throws IOException {
+        return start(null, null, maxInflight);
+    }
+
+    private static Mosquitto start(Path certPem, Path keyPem, int maxInflight) throws IOException {
         String bin = binary();
         Path dir = Files.createTempDirectory("myelin-mosquitto-");
         int port = freePort(), tlsPort = certPem == null ? -1 : freePort();
@@ -52,8 +61,10 @@ final class Mosquitto implements AutoCloseable {
                 "persistence_location " + dir + "/",
                 "user " + user,
                 // many unacknowledged QoS 1 messages per client, so the bridge can batch across devices
-                "max_inflight_messages 1000",
+                "max_inflight_messages " + maxInflight,
                 "max_queued_messages 1000000",
+                // no Nagle delay on the broker's sockets: a device's results leave one broker round trip after another
+                "set_tcp_nodelay true",
                 "log_dest file " + dir.resolve("mosquitto.log"),
                 "log_type error",
                 "log_type warning",
