@@ -1,5 +1,6 @@
 package dev.myelin.bench;
 
+import dev.myelin.compress.Calibration;
 import dev.myelin.compress.PolynomialDecay;
 import dev.myelin.compress.Pruning;
 import dev.myelin.compress.PruningCallback;
@@ -39,6 +40,8 @@ import java.util.zip.GZIPInputStream;
  * <ul>
  *   <li>{@code *_int8}: dynamic int8 quantization of every Dense and Conv2D, the output layer
  *       included ({@link Quantizer#dynamic} with {@code keepLastFloat(false)});</li>
+ *   <li>{@code *_int8_static}: the same with static input scales ({@link Quantizer#staticInt8}, max
+ *       calibration on 1,000 training images), which saves the max-abs scan of each layer's input;</li>
  *   <li>{@code *_pruned80}: magnitude pruning to 80% per kernel along a cubic schedule over the
  *       first 70% of {@code -Dbench.compress.prune.epochs} epochs of fine-tuning (default 2; Adam,
  *       learning rate 5e-4), saved with sparse kernels ({@link Pruning#compact}).</li>
@@ -86,7 +89,7 @@ final class CompressSuite implements Suite {
         Path runs = Path.of(System.getProperty("bench.compress.dir", "runs/bench-compress"));
         Files.createDirectories(runs);
         List<Result> results = new ArrayList<>();
-        List<String> cases = SideBySide.cases("bench.compress.cases", "cnn_int8,cnn_pruned80,mlp_int8,mlp_pruned80");
+        List<String> cases = SideBySide.cases("bench.compress.cases", "cnn_int8,cnn_int8_static,cnn_pruned80,mlp_int8,mlp_pruned80");
         for (String arch : new String[]{"cnn", "mlp"}) {
             if (cases.stream().noneMatch(c -> c.startsWith(arch + "_"))) continue;
             Path floatFile = runs.resolve("mnist-" + arch + ".myelin");
@@ -99,8 +102,11 @@ final class CompressSuite implements Suite {
                 String kind = c.substring(arch.length() + 1);
                 switch (kind) {
                     case "int8" -> compressed = Quantizer.dynamic(floatModel, QuantizeOptions.defaults().keepLastFloat(false));
+                    // calibrated on the first 1,000 training images (max calibration): no max-abs scan at run time
+                    case "int8_static" -> compressed = Quantizer.staticInt8(floatModel, QuantizeOptions.defaults().keepLastFloat(false),
+                            data.trainX().slice(0, 0, 1000).contiguous(), Calibration.max());
                     case "pruned80" -> compressed = pruned(ModelFile.load(floatFile), data, 0.8f);
-                    default -> throw new IllegalArgumentException("compress: unknown case '" + c + "'; cases: cnn_int8, cnn_pruned80, mlp_int8, mlp_pruned80");
+                    default -> throw new IllegalArgumentException("compress: unknown case '" + c + "'; cases: cnn_int8, cnn_int8_static, cnn_pruned80, mlp_int8, mlp_int8_static, mlp_pruned80");
                 }
                 Path file = runs.resolve("mnist-" + c + ".myelin");
                 compressed.save(file);

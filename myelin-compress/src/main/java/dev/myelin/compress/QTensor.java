@@ -5,7 +5,6 @@ import dev.myelin.core.Shape;
 import dev.myelin.core.Tensor;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -34,7 +33,6 @@ public final class QTensor {
     public static final int QMAX = 127;
 
     private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Integer> IS = VectorSpecies.of(int.class, FS.vectorShape());
     private static final int LF = FS.length();
     /** Bytes with as many lanes as a float vector (null below 8 lanes: no 32-bit byte vector; quantizing then runs scalar). */
     private static final VectorSpecies<Byte> BQ = LF >= 8 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(FS.vectorBitSize() / 4)) : null;
@@ -303,32 +301,17 @@ public final class QTensor {
             throw new IllegalArgumentException("QTensor.matmulTransposed: bias has " + bias.length + " values for " + w.rows + " outputs");
         }
         int m = rows, n = w.rows;
-        int[] acc = new int[m * n];
-        if (Int8Gemm.useReference()) Int8Gemm.reference(m, n, cols, q, off, cols, w.q, w.off, cols, acc, 0, n);
-        else Int8Gemm.packed(m, cols, q, off, cols, w.packed(), acc, 0, n);
         if (Int8Gemm.useReference()) {
+            int[] acc = new int[m * n];
+            Int8Gemm.reference(m, n, cols, q, off, cols, w.q, w.off, cols, acc, 0, n);
             for (int i = 0; i < m; i++) rescaleReference(acc, i * n, scales[i], w.scales, bias, out, outOff + i * n, n, relu);
         } else {
-            for (int i = 0; i < m; i++) rescale(acc, i * n, scales[i], w.scales, bias, out, outOff + i * n, n, relu);
+            // the rescale below, fused into the kernel's tile stores (bit-identical; no int32 product array)
+            Int8Gemm.packedRescaled(m, cols, q, off, cols, w.packed(), scales, w.scales, bias, relu, out, outOff, n);
         }
     }
 
-    /** out[j] = acc[j] * (sa * sw[j]) + bias[j], vector form of {@link #rescaleReference} with the same roundings. */
-    private static void rescale(int[] acc, int accOff, float sa, float[] sw, float[] bias, float[] out, int outOff, int n, boolean relu) {
-        int j = 0, bound = FS.loopBound(n);
-        for (; j < bound; j += LF) {
-            FloatVector a = (FloatVector) IntVector.fromArray(IS, acc, accOff + j).convertShape(VectorOperators.I2F, FS, 0);
-            FloatVector y = a.mul(FloatVector.fromArray(FS, sw, j).mul(sa));
-            if (bias != null) y = y.add(FloatVector.fromArray(FS, bias, j));
-            if (relu) y = y.max(0f);
-            y.intoArray(out, outOff + j);
-        }
-        for (; j < n; j++) {
-            float y = bias == null ? acc[accOff + j] * (sw[j] * sa) : acc[accOff + j] * (sw[j] * sa) + bias[j];
-            out[outOff + j] = relu ? Math.max(0f, y) : y;
-        }
-    }
-
+    /** out[j] = acc[j] * (sa * sw[j]) + bias[j], then max(0, .) when relu: the definition that {@link Int8Gemm#packedRescaled} fuses. */
     private static void rescaleReference(int[] acc, int accOff, float sa, float[] sw, float[] bias, float[] out, int outOff, int n, boolean relu) {
         for (int j = 0; j < n; j++) {
             float y = bias == null ? acc[accOff + j] * (sw[j] * sa) : acc[accOff + j] * (sw[j] * sa) + bias[j];

@@ -221,17 +221,18 @@ public abstract sealed class QuantizedConv extends Layer permits QuantizedConv1D
         float[] rowScale = new float[Math.min(chunk, rows)];
         for (int r0 = 0; r0 < rows; r0 += chunk) {
             int r1 = Math.min(rows, r0 + chunk);
-            for (int r = r0; r < r1; r++) rowScale[r - r0] = imageScale[r / pixels];
+            for (int img = r0 / pixels, r = r0; r < r1; img++) {
+                int end = Math.min(r1, (img + 1) * pixels);
+                Arrays.fill(rowScale, r - r0, end - r0, imageScale[img]);   // a patch row takes its image's scale
+                r = end;
+            }
             byte[] src;
             int srcOff;
             if (pointwise) {
                 src = xq;   // a 1x1 stride-1 convolution's patches are the pixels themselves
                 srcOff = r0 * patch;
             } else {
-                for (int r = r0; r < r1; r++) {
-                    int img = r / pixels, p = r % pixels;
-                    im2colRow(xq, img, p / ow, p % ow, h, w, c, kh, kw, sh, sw, dh, dw, top, left, col, (r - r0) * patch);
-                }
+                im2col(xq, r0, r1, oh, ow, h, w, c, kh, kw, sh, sw, dh, dw, top, left, col);
                 src = col;
                 srcOff = 0;
             }
@@ -246,27 +247,43 @@ public abstract sealed class QuantizedConv extends Layer permits QuantizedConv1D
         return fused ? y : Activations.get(activation).apply(y);   // relu and linear were applied while rescaling
     }
 
-    /** The patch of output pixel (img, i, j) into col[dst ..), in (kh, kw, c) order; positions outside the input are 0. */
-    private static void im2colRow(byte[] x, int img, int i, int j, int h, int w, int c, int kh, int kw, int sh, int sw,
-                                  int dh, int dw, int top, int left, byte[] col, int dst) {
-        int iw0 = j * sw - left;
-        boolean inside = iw0 >= 0 && iw0 + (kw - 1) * dw < w;
-        for (int a = 0; a < kh; a++) {
-            int ih = i * sh - top + a * dh;
-            int d = dst + a * kw * c;
-            if (ih < 0 || ih >= h) {
-                Arrays.fill(col, d, d + kw * c, (byte) 0);
-                continue;
+    /**
+     * The patches of output rows [r0, r1) into col, one row of kh*kw*c bytes each in (kh, kw, c)
+     * order, row r being output pixel r % (oh*ow) of image r / (oh*ow); positions outside the input
+     * are 0. The pixel is stepped along instead of divided out of r, in one call per chunk instead of
+     * one per patch: at batch 1 on the MNIST convnet (676 patches of 3x3x1 in its first layer) that
+     * saved about 3 us of a 78 us int8 forward (interleaved runs, one thread).
+     */
+    private static void im2col(byte[] x, int r0, int r1, int oh, int ow, int h, int w, int c, int kh, int kw, int sh, int sw,
+                               int dh, int dw, int top, int left, byte[] col) {
+        int pixels = oh * ow, img = r0 / pixels, p = r0 % pixels, i = p / ow, j = p % ow;
+        int run = kw * c, patch = kh * run;
+        for (int r = r0, d = 0; r < r1; r++, d += patch) {
+            int iw0 = j * sw - left;
+            boolean inside = dw == 1 && iw0 >= 0 && iw0 + kw - 1 < w;   // the window's rows are runs of kw * c bytes
+            for (int a = 0, da = d; a < kh; a++, da += run) {
+                int ih = i * sh - top + a * dh;
+                if (ih < 0 || ih >= h) {
+                    Arrays.fill(col, da, da + run, (byte) 0);
+                    continue;
+                }
+                int rowBase = (img * h + ih) * w;
+                if (inside) {
+                    copy(x, (rowBase + iw0) * c, col, da, run);
+                    continue;
+                }
+                for (int bb = 0, db = da; bb < kw; bb++, db += c) {
+                    int iw = iw0 + bb * dw;
+                    if (iw < 0 || iw >= w) Arrays.fill(col, db, db + c, (byte) 0);
+                    else copy(x, (rowBase + iw) * c, col, db, c);
+                }
             }
-            int rowBase = (img * h + ih) * w;
-            if (inside && dw == 1) {
-                copy(x, (rowBase + iw0) * c, col, d, kw * c);   // the window's row is one run of kw * c bytes
-                continue;
-            }
-            for (int bb = 0; bb < kw; bb++, d += c) {
-                int iw = iw0 + bb * dw;
-                if (iw < 0 || iw >= w) Arrays.fill(col, d, d + c, (byte) 0);
-                else copy(x, (rowBase + iw) * c, col, d, c);
+            if (++j == ow) {
+                j = 0;
+                if (++i == oh) {
+                    i = 0;
+                    img++;
+                }
             }
         }
     }

@@ -64,6 +64,18 @@ class Int8KernelTest {
         int[] c = new int[16];
         Int8Gemm.packed(4, 1000, all, 0, 1000, Int8Gemm.pack(4, 1000, all, 0, 1000), c, 0, 4);
         for (int v : c) assertEquals(127 * 127 * 1000, v, "extreme values in every pair sum");
+        // the 4-row tiles' offset-binary sums (see Int8Gemm.tile4x2) through many wrap-arounds:
+        // +-127 only, at a depth near MAX_K and over two column blocks, against the reference
+        int m = 5, n = 37, k = Int8Gemm.MAX_K - 3;
+        byte[] a = new byte[m * k], b = new byte[n * k];
+        for (int i = 0; i < a.length; i++) a[i] = (byte) (i < k ? 127 : rng.nextInt(2) == 0 ? -127 : 127);
+        for (int i = 0; i < b.length; i++) b[i] = (byte) (i < 2 * k ? (i < k ? 127 : -127) : rng.nextInt(2) == 0 ? -127 : 127);
+        int[] want = new int[m * n], got = new int[m * n];
+        Int8Gemm.reference(m, n, k, a, 0, k, b, 0, k, want, 0, n);
+        Int8Gemm.packed(m, k, a, 0, k, Int8Gemm.pack(n, k, b, 0, k), got, 0, n);
+        assertEquals(127 * 127 * k, want[0]);
+        assertEquals(-127 * 127 * k, want[1]);
+        assertArrayEquals(want, got, "extreme values at k = " + k);
     }
 
     @Test
@@ -174,6 +186,46 @@ class Int8KernelTest {
                 }
             }
         }
+    }
+
+    /**
+     * The fused rescale of {@link Int8Gemm#packedRescaled} against the exact int32 product followed
+     * by the scalar formula (same float roundings, so equal bit for bit), at awkward sizes, with and
+     * without bias and relu, into a strided output at an offset (the float lanes past the last full
+     * vector take the scalar tail).
+     */
+    @Test
+    void packedRescaledEqualsProductThenScalarRescale() {
+        Rng rng = new Rng(11);
+        for (int m : SIZES) {
+            for (int n : new int[]{1, 3, 17, 33, 255}) {
+                for (int k : new int[]{1, 3, 9, 17, 288}) {
+                    byte[] a = randomInt8(rng, m * k), b = randomInt8(rng, n * k);
+                    int[] acc = new int[m * n];
+                    Int8Gemm.reference(m, n, k, a, 0, k, b, 0, k, acc, 0, n);
+                    float[] rowScale = Tensor.rand(rng, m).toFloatArray(), colScale = Tensor.rand(rng, n).toFloatArray();
+                    float[] bias = Tensor.randn(rng, n).toFloatArray();
+                    for (int variant = 0; variant < 4; variant++) {
+                        boolean relu = (variant & 1) != 0;
+                        float[] bb = (variant & 2) != 0 ? null : bias;
+                        int ldo = n + 3, off = 2;
+                        float[] got = new float[off + m * ldo];
+                        Int8Gemm.packedRescaled(m, k, a, 0, k, Int8Gemm.pack(n, k, b, 0, k), rowScale, colScale, bb, relu, got, off, ldo);
+                        for (int i = 0; i < m; i++) {
+                            for (int j = 0; j < n; j++) {
+                                float y = acc[i * n + j] * (colScale[j] * rowScale[i]);
+                                if (bb != null) y += bb[j];
+                                if (relu) y = Math.max(0f, y);
+                                assertEquals(y, got[off + i * ldo + j], "m=" + m + " n=" + n + " k=" + k + " variant " + variant + " at " + i + "," + j);
+                            }
+                        }
+                        assertEquals(0f, got[off + (m - 1) * ldo + n], "nothing written past a row");
+                    }
+                }
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> Int8Gemm.packedRescaled(2, 1, new byte[2], 0, 1, Int8Gemm.pack(1, 1, new byte[1], 0, 1),
+                new float[1], new float[1], null, false, new float[2], 0, 1));
     }
 
     /**

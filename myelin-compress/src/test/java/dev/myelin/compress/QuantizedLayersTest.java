@@ -107,6 +107,63 @@ class QuantizedLayersTest {
         }
     }
 
+    /**
+     * The int8 convolution (quantize per image, im2col, int8 product, fused rescale) against a direct
+     * convolution written from the definition over the same quantized values: the integer sums are
+     * exact and the rescale uses the same float roundings, so the two agree bit for bit. Several
+     * images so that im2col steps from one image into the next; borders, strides and dilation so
+     * that every branch of im2col (rows above/below, columns left/right, whole-row runs) is taken.
+     */
+    @Test
+    void conv2dEqualsDirectConvolutionOverTheQuantizedValues() {
+        Rng rng = new Rng(13);
+        // (filters, kernel, strides, padding, dilation, h, w, channels)
+        Object[][] cases = {
+                {32, 3, 1, "valid", 1, 28, 28, 1},     // the MNIST convnet's first layer
+                {5, 3, 1, "same", 1, 7, 9, 3},
+                {3, 2, 2, "same", 1, 5, 5, 17},
+                {4, 3, 1, "same", 2, 6, 7, 2},
+                {17, 1, 2, "valid", 1, 5, 4, 33},
+        };
+        for (Object[] c : cases) {
+            int filters = (int) c[0], k = (int) c[1], s = (int) c[2], dil = (int) c[4], h = (int) c[5], w = (int) c[6], ch = (int) c[7];
+            boolean same = c[3].equals("same");
+            Conv2D conv = new Conv2D(filters, k, "relu").strides(s).padding((String) c[3]).dilationRate(dil);
+            int n = 3;
+            Tensor x = Tensor.randn(rng, n, h, w, ch);
+            conv.apply(x);
+            conv.bias().assign(Tensor.randn(rng, filters));
+            QuantizedConv2D q = QuantizedConv2D.from(conv);
+            float[] got = q.apply(x).toFloatArray();
+            QTensor wq = q.kernel();
+            float[] bias = q.bias().value().toFloatArray(), xd = x.toFloatArray();
+            int win = (k - 1) * dil + 1;
+            int oh = same ? (h + s - 1) / s : (h - win) / s + 1, ow = same ? (w + s - 1) / s : (w - win) / s + 1;
+            int top = same ? Math.max((oh - 1) * s + win - h, 0) / 2 : 0, left = same ? Math.max((ow - 1) * s + win - w, 0) / 2 : 0;
+            assertEquals(n * oh * ow * filters, got.length, java.util.Arrays.toString(c));
+            byte[] xq = new byte[h * w * ch];
+            for (int img = 0; img < n; img++) {
+                float sa = QTensor.quantizeRow(xd, img * h * w * ch, h * w * ch, xq, 0);
+                for (int i = 0; i < oh; i++) {
+                    for (int j = 0; j < ow; j++) {
+                        for (int f = 0; f < filters; f++) {
+                            int dot = 0;
+                            for (int a = 0; a < k; a++) {
+                                for (int bb = 0; bb < k; bb++) {
+                                    int ih = i * s - top + a * dil, iw = j * s - left + bb * dil;
+                                    if (ih < 0 || ih >= h || iw < 0 || iw >= w) continue;
+                                    for (int cc = 0; cc < ch; cc++) dot += xq[(ih * w + iw) * ch + cc] * wq.value(f, (a * k + bb) * ch + cc);
+                                }
+                            }
+                            float want = Math.max(0f, dot * (wq.scale(f) * sa) + bias[f]);
+                            assertEquals(want, got[((img * oh + i) * ow + j) * filters + f], java.util.Arrays.toString(c) + " at image " + img + " (" + i + ", " + j + ") filter " + f);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void conv1dMatchesFloatWithinTheBoundForEveryPadding() {
         Rng rng = new Rng(4);
